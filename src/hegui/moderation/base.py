@@ -1,0 +1,124 @@
+"""The moderation contract the gateway depends on.
+
+Interim Measures Arts 4 and 14, Deep Synthesis Art 10, GB/T 45654 §7–8: a provider reviews inputs
+and outputs. The gateway only sees :class:`Moderator` and :class:`StreamChecker`; engines plug in
+behind them without the gateway changing.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+class Direction(str, enum.Enum):
+    INPUT = "input"
+    OUTPUT = "output"
+
+
+class Action(str, enum.Enum):
+    """What to do with a text, mildest first (the order is used to combine decisions)."""
+
+    ALLOW = "allow"
+    FLAG = "flag"  # allow, but queue for human review
+    MASK = "mask"  # allow after masking the evidence spans (personal information)
+    REFUSE = "refuse"  # answer with the risk's refusal template
+    BLOCK = "block"  # refuse and count as a violation of the user
+
+    @property
+    def rank(self) -> int:
+        return _ORDER.index(self)
+
+    @property
+    def stops(self) -> bool:
+        """True when the text must not be passed on."""
+        return self in (Action.REFUSE, Action.BLOCK)
+
+
+_ORDER = [Action.ALLOW, Action.FLAG, Action.MASK, Action.REFUSE, Action.BLOCK]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A span of the *original* text that supports a risk finding."""
+
+    start: int
+    end: int
+    text: str
+    source: str  # e.g. "pack:starter-zh@1/term:…", "recognizer:id_card", "classifier"
+
+
+@dataclass(slots=True)
+class RiskFinding:
+    risk_id: str  # GB/T 45654 Annex A id, e.g. "A1f"
+    score: float  # 0..1
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"id": self.risk_id, "score": round(self.score, 4),
+                "evidence": [{"start": e.start, "end": e.end, "text": e.text, "source": e.source}
+                             for e in self.evidence]}
+
+
+@dataclass(slots=True)
+class CheckContext:
+    """Who and where; ``profile`` selects the policy profile (``default`` or ``minor``)."""
+
+    profile: str = "default"
+    user_id: str | None = None
+    app_id: str | None = None
+    request_id: str | None = None
+    lang: str = "zh"
+
+
+@dataclass(slots=True)
+class Verdict:
+    action: Action
+    risks: list[RiskFinding] = field(default_factory=list)
+    message_zh: str = ""  # refusal text shown to the user when ``action.stops``
+    message_en: str = ""
+    masked_text: str | None = None  # set when ``action`` is MASK
+    decided_by: str = ""  # pack id@version / engine name that decided
+    latency_ms: float = 0.0
+
+    @property
+    def risk_ids(self) -> list[str]:
+        return [r.risk_id for r in self.risks]
+
+    def to_dict(self) -> dict:
+        return {"action": self.action.value, "risks": [r.to_dict() for r in self.risks],
+                "decided_by": self.decided_by, "latency_ms": round(self.latency_ms, 3)}
+
+    @classmethod
+    def allow(cls, decided_by: str = "") -> "Verdict":
+        return cls(action=Action.ALLOW, decided_by=decided_by)
+
+
+@dataclass(slots=True)
+class StreamDecision:
+    """Result of feeding a chunk: text now safe to release, and a verdict if the stream must end."""
+
+    release: str
+    verdict: Verdict | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return self.verdict is not None and self.verdict.action.stops
+
+
+@runtime_checkable
+class StreamChecker(Protocol):
+    def feed(self, chunk: str) -> StreamDecision: ...
+
+    def finish(self) -> StreamDecision: ...
+
+    @property
+    def verdict(self) -> Verdict: ...  # combined verdict over everything seen so far
+
+
+@runtime_checkable
+class Moderator(Protocol):
+    def check(self, text: str, direction: Direction, context: CheckContext | None = None) -> Verdict: ...
+
+    def stream(self, direction: Direction, context: CheckContext | None = None) -> StreamChecker: ...
