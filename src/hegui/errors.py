@@ -9,6 +9,7 @@ an ``http_status`` and bilingual message templates with named fields::
     ├── AuthError                   missing/invalid API key or admin login
     │   └── Forbidden               authenticated but not allowed
     ├── IdentityError               end user unknown, unverified, no agreement...
+    │   ├── UnknownUser             the request names an unregistered end user
     │   └── MinorRestriction        minor-mode limit (quiet hours, daily quota, guardian)
     ├── ContentRefused              moderation refused the input
     ├── UpstreamError               model endpoint failed or timed out
@@ -89,6 +90,13 @@ class IdentityError(HeguiError):
     http_status = 403
     message_zh = "用户无法使用服务：{detail}"
     message_en = "User may not use the service: {detail}"
+
+
+class UnknownUser(IdentityError):
+    code = "USER_NOT_REGISTERED"
+    http_status = 403
+    message_zh = "终端用户 {user} 未注册"
+    message_en = "End user {user} is not registered"
 
 
 class MinorRestriction(IdentityError):

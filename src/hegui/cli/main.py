@@ -1,0 +1,203 @@
+"""The ``hegui`` command line. Each command is a thin shell over the Python API."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hegui.errors import HeguiError
+
+app = typer.Typer(help="hegui 合规 — run a generative-AI service in China within the law.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+audit_app = typer.Typer(help="Audit log / 审计日志", no_args_is_help=True)
+db_app = typer.Typer(help="Database / 数据库", no_args_is_help=True)
+admin_app = typer.Typer(help="Operators and apps / 管理员与应用", no_args_is_help=True)
+records_app = typer.Typer(help="Usage records / 使用记录", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+app.add_typer(records_app, name="records")
+console = Console()
+ConfigOpt = typer.Option(None, "--config", "-c", help="path to hegui.toml")
+
+
+def _services(config: Optional[Path]):  # noqa: ANN202
+    from hegui.gateway.services import build_services
+    from hegui.settings import load_settings
+
+    services = build_services(load_settings(config))
+    services.db.upgrade()
+    return services
+
+
+@app.command()
+def serve(config: Optional[Path] = ConfigOpt, host: Optional[str] = typer.Option(None),
+          port: Optional[int] = typer.Option(None), demo: bool = typer.Option(True, help="serve the demo model"),
+          log_level: str = typer.Option("INFO")) -> None:
+    """Run the gateway (OpenAI-compatible API, console, public pages). / 启动合规网关。"""
+    import uvicorn
+
+    from hegui import logs
+    from hegui.bootstrap import bootstrap
+    from hegui.gateway.app import create_app
+    from hegui.gateway.services import build_services
+    from hegui.settings import load_settings
+
+    overrides = {"demo_model": demo}
+    settings = load_settings(config, **overrides)
+    if host:
+        settings.server.host = host
+    if port:
+        settings.server.port = port
+    logs.setup(log_level)
+    services = build_services(settings)
+    services.db.upgrade()
+    first = bootstrap(services, demo=demo)
+    url = f"http://{settings.server.host}:{settings.server.port}"
+    console.print(f"[bold green]hegui gateway 合规网关[/] {url}")
+    console.print(f"  OpenAI base_url: {url}/v1    console 控制台: {url}/console    disclosure 公示: {url}/about")
+    if first:
+        console.print(f"  admin login 管理员: [bold]{first.admin_user}[/] / [bold]{first.admin_password}[/]")
+        if first.api_key:
+            console.print(f"  demo API key 演示密钥: [bold]{first.api_key}[/]   demo user 演示用户: {first.demo_user}")
+            console.print("  models 模型: hegui-demo-chat, hegui-demo-image (built-in demo, not a real model / 内置演示模型)")
+    console.print(f"  (credentials also in {Path(settings.var_dir) / 'first-run.json'})", style="dim")
+    uvicorn.run(create_app(services=services, migrate=False), host=settings.server.host, port=settings.server.port,
+                log_level=log_level.lower(), access_log=False)
+
+
+@app.command()
+def check(config: Optional[Path] = ConfigOpt, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Print the obligations register with live evidence. / 打印合规义务清单及其证据。"""
+    from hegui.obligations.register import evaluate
+
+    version, rows = evaluate(_services(config))
+    if json_out:
+        import json
+
+        print(json.dumps([{"id": r.duty.id, "article": r.duty.article, "duty_en": r.duty.duty_en,
+                           "duty_zh": r.duty.duty_zh, "status": r.finding.status.value,
+                           "reason_en": r.finding.reason_en, "reason_zh": r.finding.reason_zh} for r in rows],
+                         ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"hegui 合规义务清单 obligations register v{version}", show_lines=False)
+    for col in ("ID", "条款 Article", "义务 Duty", "状态 Status", "依据 Evidence"):
+        table.add_column(col, overflow="fold")
+    colors = {"met": "green", "not_met": "red", "not_applicable": "dim", "not_implemented": "yellow"}
+    for r in rows:
+        st = r.finding.status
+        table.add_row(r.duty.id, r.duty.article, f"{r.duty.duty_zh}\n{r.duty.duty_en}",
+                      f"[{colors[st.value]}]{st.zh}\n{st.value}[/]", f"{r.finding.reason_zh}\n{r.finding.reason_en}")
+    console.print(table)
+    counts = {s: sum(1 for r in rows if r.finding.status.value == s) for s in colors}
+    console.print(" · ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@audit_app.command("verify")
+def audit_verify(config: Optional[Path] = ConfigOpt) -> None:
+    """Verify the hash-chained audit log. / 校验审计日志哈希链。"""
+    from hegui.records import audit
+
+    services = _services(config)
+    with services.db.session() as s:
+        r = audit.verify(s)
+    if r.ok:
+        console.print(f"[green]审计日志完整 audit log OK[/]: {r.entries} entries, head {r.head}")
+        return
+    console.print(f"[red]审计日志被篡改 audit log TAMPERED[/]: {len(r.problems)} problem(s)")
+    for p in r.problems[:50]:
+        console.print(f"  - {p}")
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: Optional[Path] = ConfigOpt) -> None:
+    """Apply database migrations. / 执行数据库迁移。"""
+    _services(config)
+    console.print("[green]schema at head / 数据库结构已是最新[/]")
+
+
+@admin_app.command("create")
+def admin_create(username: str, role: str = typer.Option("admin"), config: Optional[Path] = ConfigOpt) -> None:
+    """Create an operator account (password printed once). / 创建管理员账号。"""
+    from hegui.identity import admins
+    from hegui.records import audit
+
+    services = _services(config)
+    with services.db.session() as s:
+        user, pw = admins.create_admin(s, username, None, role)
+        audit.append(s, "cli", "operator.created", f"operator:{user.id}", {"role": role})
+    console.print(f"{username} ({role}) password 密码: [bold]{pw}[/]")
+
+
+@admin_app.command("app")
+def admin_app_create(name: str, config: Optional[Path] = ConfigOpt) -> None:
+    """Create a client app and print a new API key. / 创建应用并签发 API 密钥。"""
+    from hegui.identity import apps
+    from hegui.records import audit
+
+    services = _services(config)
+    with services.db.session() as s:
+        a = apps.create_app(s, name)
+        key = apps.issue_key(s, a)
+        audit.append(s, "cli", "app.key_issued", f"app:{a.id}", {"name": name, "prefix": key[:10]})
+    console.print(f"app {a.id} API key: [bold]{key}[/]")
+
+
+@records_app.command("purge")
+def records_purge(config: Optional[Path] = ConfigOpt) -> None:
+    """Run the retention job now. / 立即执行保存期限清理。"""
+    from hegui.records.retention import purge
+
+    services = _services(config)
+    r = purge(services.db, services.settings.retention)
+    console.print(f"purged 已清理: content {r.content}, usage {r.usage_records}, failures {r.failure_records}, "
+                  f"otp {r.otp_challenges}")
+
+
+@records_app.command("export-training")
+def records_export(out: Path, config: Optional[Path] = ConfigOpt) -> None:
+    """Export prompts/outputs for training, honouring opt-outs. / 导出训练数据（遵从退出设置）。"""
+    from hegui.records.training_export import export_for_training
+
+    services = _services(config)
+    n = export_for_training(services.writer, out)
+    console.print(f"{n} records → {out}")
+
+
+def _register_optional() -> None:
+    """Commands of other duties, when their modules are present."""
+    for module, attr, kind, name in (("hegui.cli.moderation", "moderate", "command", "moderate"),
+                                     ("hegui.cli.moderation", "lexicon_app", "typer", "lexicon"),
+                                     ("hegui.cli.label", "app", "typer", "label"),
+                                     ("hegui.cli.cases", "app", "typer", "cases")):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue
+            raise
+        obj = getattr(mod, attr, None)
+        if obj is None:
+            continue
+        if kind == "command":
+            app.command(name)(obj)
+        else:
+            app.add_typer(obj, name=name)
+
+
+_register_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except HeguiError as exc:
+        Console(stderr=True).print(f"[red]错误 error[/] [{exc.code}] {exc.bilingual()}")
+        sys.exit(2)

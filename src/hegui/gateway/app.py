@@ -1,0 +1,56 @@
+"""The gateway application factory."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from hegui.gateway import errors
+from hegui.gateway.metrics import GatewayMetrics, MetricsMiddleware
+from hegui.gateway.middleware.body_limit import BodyLimitMiddleware
+from hegui.gateway.routers import admin, openai, public, users
+from hegui.gateway.services import Services, build_services
+from hegui.settings import HeguiSettings
+
+log = logging.getLogger("hegui.gateway")
+
+# Routers of other duties, mounted when their package is present (console, complaints).
+OPTIONAL_ROUTERS = ("hegui.console.routes", "hegui.cases.routes")
+
+
+def create_app(settings: HeguiSettings | None = None, *, services: Services | None = None,
+               migrate: bool = True) -> FastAPI:
+    if services is None:
+        from hegui.settings import load_settings
+
+        services = build_services(settings or load_settings())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.aclose()
+
+    if migrate:
+        services.db.upgrade()
+    app = FastAPI(title="hegui gateway 合规网关", version="0.1.0", lifespan=lifespan,
+                  docs_url="/docs", redoc_url=None)
+    app.state.services = services
+    app.state.metrics = GatewayMetrics()
+    errors.install(app)
+    for r in (openai.router, users.router, admin.router, public.router):
+        app.include_router(r)
+    for name in OPTIONAL_ROUTERS:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        mod.install(app, services)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.server.max_body_bytes)
+    return app

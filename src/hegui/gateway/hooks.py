@@ -1,0 +1,51 @@
+"""Seams the enforcement duty (complaints, sanctions, regeneration blocklist) plugs into.
+
+Interim Measures Art 14 and DS Art 10: stop generating illegal content, keep it from being
+generated again, and act on users. The gateway calls these hooks; ``NoEnforcement`` is the
+default until ``hegui.cases`` provides the real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from hegui.moderation.base import Verdict
+from hegui.storage.models import EndUser
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHit:
+    """Output matched a taken-down item on the regeneration blocklist."""
+
+    entry_id: str
+    kind: str  # exact | near
+    similarity: float
+
+
+class EnforcementHooks(Protocol):
+    def check_user(self, s: Session, user: EndUser) -> None:
+        """Raise :class:`hegui.errors.IdentityError` if a sanction stops this user now."""
+
+    def after_input_verdict(self, s: Session, user: EndUser, verdict: Verdict) -> None:
+        """Count refused inputs and apply the automatic escalation rule."""
+
+    def blocked_text(self, text: str) -> BlockHit | None: ...
+
+    def blocked_image(self, data: bytes) -> BlockHit | None: ...
+
+
+class NoEnforcement:
+    def check_user(self, s: Session, user: EndUser) -> None:
+        return None
+
+    def after_input_verdict(self, s: Session, user: EndUser, verdict: Verdict) -> None:
+        return None
+
+    def blocked_text(self, text: str) -> BlockHit | None:
+        return None
+
+    def blocked_image(self, data: bytes) -> BlockHit | None:
+        return None

@@ -1,0 +1,48 @@
+"""Prometheus metrics (``GET /metrics``) through a pure ASGI middleware."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class GatewayMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("hegui_requests_total", "HTTP requests", ["route", "status"], registry=self.registry)
+        self.latency = Histogram("hegui_request_seconds", "Time to response start", ["route"], registry=self.registry,
+                                 buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+
+
+_ROUTES = ("/v1/chat/completions", "/v1/images/generations", "/v1/models", "/v1/hegui", "/admin", "/console",
+           "/complaints", "/about", "/metrics", "/healthz")
+
+
+def route_label(path: str) -> str:
+    for r in _ROUTES:
+        if path.startswith(r):
+            return r
+    return "other"
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp, metrics: GatewayMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        route = route_label(scope.get("path", ""))
+
+        async def wrapped(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                self.metrics.requests.labels(route, str(msg["status"])).inc()
+                self.metrics.latency.labels(route).observe(time.perf_counter() - start)
+            await send(msg)
+
+        await self.app(scope, receive, wrapped)

@@ -1,0 +1,190 @@
+"""Chat completions through the pipeline, non-streaming and streaming (SSE)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from hegui.errors import HeguiError, UpstreamError
+from hegui.gateway.pipeline import identity, label, moderate, record
+from hegui.gateway.pipeline.context import RequestContext
+from hegui.gateway.services import Services
+from hegui.moderation.base import Action, Direction
+from hegui.records.usage import new_content_id
+
+FORWARD_KEYS = ("model", "messages", "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop",
+                "presence_penalty", "frequency_penalty", "seed", "n", "response_format", "tools", "tool_choice",
+                "logit_bias", "user")
+
+
+def _upstream_body(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: body[k] for k in FORWARD_KEYS if k in body}
+
+
+def _completion(ctx: RequestContext, model: str, content: str, finish: str, extra: dict[str, Any],
+                usage: dict[str, int]) -> dict[str, Any]:
+    return {"id": ctx.record.content_id, "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                         "finish_reason": finish}],
+            "usage": usage or {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "hegui": extra}
+
+
+async def prepare(services: Services, ctx: RequestContext, body: dict[str, Any], external_user: str | None):
+    """Identity and input moderation; returns (upstream, input verdict)."""
+    model = body.get("model")
+    ctx.record.model = model
+    upstream = services.router.for_model(model)
+    await identity.admit(services, ctx, external_user)
+    prompt = moderate.message_text(body.get("messages") or [])
+    ctx.record.prompt = prompt
+    verdict = await moderate.check(services, ctx, prompt, Direction.INPUT)
+    await _escalation(services, ctx, verdict)
+    return upstream, verdict
+
+
+async def _escalation(services: Services, ctx: RequestContext, verdict) -> None:  # noqa: ANN001
+    from starlette.concurrency import run_in_threadpool
+
+    def run() -> None:
+        with services.db.session() as s:
+            user = services.identity.get(s, ctx.app_id, ctx.external_user)
+            services.enforcement.after_input_verdict(s, user, verdict)
+
+    await run_in_threadpool(run)
+
+
+async def complete(services: Services, ctx: RequestContext, body: dict[str, Any],
+                   external_user: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    upstream, verdict = await prepare(services, ctx, body, external_user)
+    model = body["model"]
+    content_id = ctx.record.content_id = new_content_id()
+    info = label.text_label_info(services, content_id)
+    headers = {"X-Hegui-Content-Id": content_id, "X-AIGC-Label": label.label_header(services, content_id)}
+    if verdict.action.stops:
+        text = moderate.refusal_text(verdict, ctx.lang)
+        ctx.record.output = text
+        await record.commit(services, ctx, "refused")
+        info["moderation"] = {"direction": "input", **verdict.to_dict()}
+        return _completion(ctx, model, text, "content_filter", info, {}), headers
+    started = time.perf_counter()
+    result = await upstream.chat(_upstream_body(body))
+    ctx.record.upstream_ms = round((time.perf_counter() - started) * 1000, 3)
+    out_verdict = await moderate.check(services, ctx, result.content, Direction.OUTPUT)
+    text, finish, status = result.content, result.finish_reason, "ok"
+    hit = services.enforcement.blocked_text(text)
+    if out_verdict.action.stops or hit:
+        text, finish, status = moderate.refusal_text(out_verdict, ctx.lang), "content_filter", "cut"
+        if hit:
+            ctx.record.output_action = Action.BLOCK.value
+            ctx.record.risks.append({"id": "blocklist", "score": hit.similarity, "entry": hit.entry_id})
+            text = _blocklist_text(ctx.lang)
+    elif out_verdict.action is Action.MASK and out_verdict.masked_text is not None:
+        text = out_verdict.masked_text
+    labelled = services.text_label.apply(text)
+    ctx.record.output = labelled
+    ctx.record.label = "text:" + services.text_label.position.value
+    info["moderation"] = {"input": verdict.to_dict(), "output": out_verdict.to_dict()}
+    await record.commit(services, ctx, status)
+    return _completion(ctx, model, labelled, finish, info, result.usage), headers
+
+
+def _blocklist_text(lang: str) -> str:
+    zh = "该内容已因违法违规被下架，不再提供。"
+    en = "This content was taken down as illegal and is no longer provided."
+    return f"{zh}\n{en}" if lang.startswith("zh") else f"{en}\n{zh}"
+
+
+def _sse(obj: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+
+
+def _chunk(ctx: RequestContext, model: str, delta: dict[str, Any], finish: str | None = None,
+           extra: dict[str, Any] | None = None) -> bytes:
+    obj: dict[str, Any] = {"id": ctx.record.content_id, "object": "chat.completion.chunk",
+                           "created": int(time.time()), "model": model,
+                           "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    if extra is not None:
+        obj["hegui"] = extra
+    return _sse(obj)
+
+
+async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
+                 external_user: str | None) -> tuple[AsyncIterator[bytes], dict[str, str]]:
+    """Checks that can fail with an HTTP error run before the stream starts; then SSE chunks."""
+    upstream, verdict = await prepare(services, ctx, body, external_user)
+    model = body["model"]
+    content_id = ctx.record.content_id = new_content_id()
+    ctx.record.stream = True
+    headers = {"X-Hegui-Content-Id": content_id, "X-AIGC-Label": label.label_header(services, content_id)}
+    info = label.text_label_info(services, content_id)
+    tl = services.text_label
+
+    async def events() -> AsyncIterator[bytes]:
+        out: list[str] = []
+        yield _chunk(ctx, model, {"role": "assistant", "content": ""}, extra=info)
+        if verdict.action.stops:
+            text = tl.apply(moderate.refusal_text(verdict, ctx.lang))
+            ctx.record.output = text
+            yield _chunk(ctx, model, {"content": text})
+            await record.commit(services, ctx, "refused")
+            yield _chunk(ctx, model, {}, "content_filter", {"moderation": {"input": verdict.to_dict()}})
+            yield b"data: [DONE]\n\n"
+            return
+        if tl.head:
+            out.append(tl.head)
+            yield _chunk(ctx, model, {"content": tl.head})
+        checker = moderate.stream_checker(services, ctx)
+        status, finish = "ok", "stop"
+        started = time.perf_counter()
+        try:
+            async for piece in upstream.chat_stream(_upstream_body(body)):
+                decision = checker.feed(piece)
+                if decision.release:
+                    out.append(decision.release)
+                    yield _chunk(ctx, model, {"content": decision.release})
+                if decision.stopped:
+                    status, finish = "cut", "content_filter"
+                    break
+            if status == "ok":
+                decision = checker.finish()
+                if decision.release:
+                    out.append(decision.release)
+                    yield _chunk(ctx, model, {"content": decision.release})
+                if decision.stopped:
+                    status, finish = "cut", "content_filter"
+        except HeguiError as exc:
+            status, finish = "error", "error"
+            ctx.record.error_code = exc.code
+            msg = exc.message(ctx.lang)
+            out.append("\n" + msg)
+            yield _chunk(ctx, model, {"content": "\n" + msg})
+        ctx.record.upstream_ms = round((time.perf_counter() - started) * 1000, 3)
+        out_verdict = checker.verdict
+        moderate.note(ctx, out_verdict, Direction.OUTPUT, "".join(out))
+        if status == "cut":
+            refusal = "\n" + moderate.refusal_text(out_verdict, ctx.lang)
+            out.append(refusal)
+            yield _chunk(ctx, model, {"content": refusal})
+        elif status == "ok" and services.enforcement.blocked_text("".join(out)[len(tl.head):]):
+            status, finish = "cut", "content_filter"
+            notice = "\n" + _blocklist_text(ctx.lang)
+            out.append(notice)
+            yield _chunk(ctx, model, {"content": notice})
+        if tl.tail:
+            out.append(tl.tail)
+            yield _chunk(ctx, model, {"content": tl.tail})
+        ctx.record.output = "".join(out)
+        ctx.record.label = "text:" + tl.position.value
+        await record.commit(services, ctx, status)
+        yield _chunk(ctx, model, {}, finish, {"moderation": {"input": verdict.to_dict(),
+                                                            "output": out_verdict.to_dict()},
+                                              "content_id": content_id})
+        yield b"data: [DONE]\n\n"
+
+    return events(), headers
+
+
+__all__ = ["complete", "stream", "UpstreamError"]

@@ -1,0 +1,64 @@
+"""Steps 2 and 4 — input and output moderation through the :class:`Moderator` contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from hegui.gateway.pipeline.context import RequestContext
+from hegui.gateway.services import Services
+from hegui.moderation.base import Action, CheckContext, Direction, StreamChecker, Verdict
+
+_INLINE_LIMIT = 8_000  # characters checked on the event loop; longer texts go to a worker thread
+
+
+def message_text(messages: list[dict[str, Any]]) -> str:
+    """All text the client sent (every role: earlier turns can carry injected instructions)."""
+    parts: list[str] = []
+    for m in messages:
+        c = m.get("content")
+        if isinstance(c, str):
+            parts.append(c)
+        elif isinstance(c, list):
+            parts.extend(p.get("text", "") for p in c if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return "\n".join(parts)
+
+
+def check_context(ctx: RequestContext) -> CheckContext:
+    return CheckContext(profile=ctx.profile, user_id=ctx.user_id, app_id=ctx.app_id,
+                        request_id=ctx.request_id, lang=ctx.lang)
+
+
+async def check(services: Services, ctx: RequestContext, text: str, direction: Direction) -> Verdict:
+    if len(text) <= _INLINE_LIMIT:
+        verdict = services.moderator.check(text, direction, check_context(ctx))
+    else:
+        verdict = await run_in_threadpool(services.moderator.check, text, direction, check_context(ctx))
+    note(ctx, verdict, direction, text)
+    return verdict
+
+
+def stream_checker(services: Services, ctx: RequestContext) -> StreamChecker:
+    return services.moderator.stream(Direction.OUTPUT, check_context(ctx))
+
+
+def note(ctx: RequestContext, verdict: Verdict, direction: Direction, text: str) -> None:
+    """Copy the decision into the pending usage record (and the review queue for ``flag``)."""
+    rec = ctx.record
+    if direction is Direction.INPUT:
+        rec.input_action = verdict.action.value
+    else:
+        rec.output_action = verdict.action.value
+    risks = [{"id": r.risk_id, "score": round(r.score, 4), "direction": direction.value} for r in verdict.risks]
+    rec.risks.extend(risks)
+    if verdict.decided_by:
+        rec.decided_by = verdict.decided_by
+    if verdict.action is Action.FLAG:
+        rec.review.append((direction.value, risks, text))
+
+
+def refusal_text(verdict: Verdict, lang: str) -> str:
+    zh = verdict.message_zh or "很抱歉，该内容无法提供。"
+    en = verdict.message_en or "Sorry, this content cannot be provided."
+    return f"{zh}\n{en}" if lang.startswith("zh") else f"{en}\n{zh}"

@@ -1,0 +1,29 @@
+"""Step 6 — the usage record, committed before the client gets its answer."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+
+from hegui.errors import HeguiError
+from hegui.gateway.pipeline.context import RequestContext
+from hegui.gateway.services import Services
+
+
+async def commit(services: Services, ctx: RequestContext, status: str) -> str:
+    rec = ctx.record
+    rec.status = status
+    rec.total_ms = round(ctx.elapsed_ms(), 3)
+    return await run_in_threadpool(services.writer.write, rec)
+
+
+async def commit_failure(services: Services, ctx: RequestContext, err: HeguiError) -> None:
+    """Best effort: a failure record for a request that could not be served."""
+    rec = ctx.record
+    rec.status = "refused" if err.code in ("CONTENT_REFUSED",) else "error"
+    rec.error_code = err.code
+    rec.output = ""
+    rec.total_ms = round(ctx.elapsed_ms(), 3)
+    try:
+        await run_in_threadpool(services.writer.write, rec)
+    except HeguiError:
+        pass

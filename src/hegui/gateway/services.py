@@ -1,0 +1,91 @@
+"""Everything a running gateway holds, built once from the settings."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hegui.gateway.demo import DemoModel
+from hegui.gateway.hooks import EnforcementHooks, NoEnforcement
+from hegui.gateway.upstream import HttpUpstream, Upstream, UpstreamRouter
+from hegui.identity.agreement import Agreement, current_agreement
+from hegui.identity.apps import KeyAuthenticator
+from hegui.identity.crypto import KeyRing, load_or_create_secret
+from hegui.identity.sms import LogSmsSender, SmsSender
+from hegui.identity.users import IdentityService
+from hegui.labeling.text import TextLabel, TextLabelPosition
+from hegui.moderation.base import Moderator
+from hegui.records.usage import RecordWriter
+from hegui.settings import HeguiSettings
+from hegui.storage.db import Database
+
+log = logging.getLogger("hegui.gateway")
+
+
+@dataclass
+class Services:
+    settings: HeguiSettings
+    db: Database
+    keys: KeyRing
+    identity: IdentityService
+    agreement: Agreement
+    moderator: Moderator
+    router: UpstreamRouter
+    writer: RecordWriter
+    text_label: TextLabel
+    authenticator: KeyAuthenticator
+    enforcement: EnforcementHooks
+    sms: SmsSender
+    outputs_dir: Path
+    extras: dict = field(default_factory=dict)
+
+    async def aclose(self) -> None:
+        await self.router.aclose()
+        self.db.dispose()
+
+
+def build_moderator(settings: HeguiSettings) -> Moderator:
+    """The policy engine when installed; the term-list fallback only when explicitly configured."""
+    if settings.moderation.engine == "terms":
+        from hegui.moderation.simple import TermListModerator
+
+        return TermListModerator({})
+    engine = importlib.import_module("hegui.moderation.engine")
+    return engine.PolicyModerator.load(
+        pack_dirs=[Path(p) for p in settings.moderation.pack_dirs] or None,
+        classifier="default" if settings.moderation.classifier else None,
+    )
+
+
+def build_enforcement(db: Database, settings: HeguiSettings, keys: KeyRing) -> EnforcementHooks:
+    try:
+        mod = importlib.import_module("hegui.cases.enforcement")
+    except ModuleNotFoundError:
+        return NoEnforcement()
+    return mod.build_hooks(db, settings, keys)
+
+
+def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None = None,
+                   moderator: Moderator | None = None, sms: SmsSender | None = None,
+                   enforcement: EnforcementHooks | None = None) -> Services:
+    var = Path(settings.var_dir)
+    var.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.storage.url, sqlite_synchronous=settings.storage.sqlite_synchronous,
+                  pool_size=settings.storage.pool_size)
+    keys = KeyRing(load_or_create_secret(settings.security.secret_key, var))
+    sms = sms or LogSmsSender()
+    if upstreams is None:
+        upstreams = [HttpUpstream(u) for u in settings.upstreams]
+        if settings.demo_model:
+            upstreams.append(DemoModel())
+    labels = settings.labels
+    return Services(
+        settings=settings, db=db, keys=keys, identity=IdentityService(settings, keys, sms),
+        agreement=current_agreement(settings), moderator=moderator or build_moderator(settings),
+        router=UpstreamRouter(upstreams), writer=RecordWriter(db, keys, settings.retention.content_days),
+        text_label=TextLabel(labels.text_prefix, labels.text_suffix, TextLabelPosition(labels.text_position)),
+        authenticator=KeyAuthenticator(), enforcement=enforcement or build_enforcement(db, settings, keys),
+        sms=sms, outputs_dir=var / "outputs",
+    )

@@ -1,0 +1,159 @@
+"""Upstream models: any OpenAI-compatible HTTP endpoint, and the built-in demo model.
+
+``HttpUpstream`` keeps one pooled ``httpx.AsyncClient`` per endpoint, with connect/read timeouts,
+retries with exponential backoff on connection errors and 429/5xx (only before any byte of a
+stream was received), and a per-upstream concurrency limit. httpx errors are translated to
+:class:`hegui.errors.UpstreamError` here and never leak further.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from hegui.errors import NotFound, UpstreamError, UpstreamTimeout
+from hegui.settings import UpstreamSettings
+
+
+@dataclass(slots=True)
+class ChatResult:
+    content: str
+    finish_reason: str = "stop"
+    usage: dict[str, int] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class Upstream(Protocol):
+    name: str
+    models: list[str]
+
+    async def chat(self, body: dict[str, Any]) -> ChatResult: ...
+
+    def chat_stream(self, body: dict[str, Any]) -> AsyncIterator[str]: ...
+
+    async def images(self, body: dict[str, Any]) -> list[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+_RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class HttpUpstream:
+    def __init__(self, cfg: UpstreamSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.name = cfg.name
+        self.models = list(cfg.models)
+        self.cfg = cfg
+        headers = {"Authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else {}
+        timeout = httpx.Timeout(cfg.timeout_seconds, connect=cfg.connect_timeout_seconds)
+        limits = httpx.Limits(max_connections=cfg.max_concurrency, max_keepalive_connections=cfg.max_concurrency)
+        self._client = httpx.AsyncClient(base_url=cfg.base_url.rstrip("/") + "/", headers=headers,
+                                         timeout=timeout, limits=limits, transport=transport)
+        self._sem = asyncio.Semaphore(cfg.max_concurrency)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                resp = await self._client.post(path, json=body)
+            except httpx.TimeoutException as exc:
+                err: UpstreamError = UpstreamTimeout(detail=f"{self.name}: {type(exc).__name__}")
+            except httpx.HTTPError as exc:
+                err = UpstreamError(detail=f"{self.name}: {type(exc).__name__}")
+            else:
+                if resp.status_code < 400:
+                    return resp
+                err = UpstreamError(detail=f"{self.name}: HTTP {resp.status_code}")
+                if resp.status_code not in _RETRY_STATUS:
+                    raise err
+            if attempt >= self.cfg.retries:
+                raise err
+            await asyncio.sleep(min(0.2 * 2 ** attempt, 2.0) * (0.5 + random.random()))
+            attempt += 1
+
+    async def chat(self, body: dict[str, Any]) -> ChatResult:
+        async with self._sem:
+            resp = await self._post("chat/completions", {**body, "stream": False})
+        try:
+            data = resp.json()
+            choice = data["choices"][0]
+            return ChatResult(choice["message"].get("content") or "", choice.get("finish_reason") or "stop",
+                              data.get("usage") or {}, data)
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise UpstreamError(detail=f"{self.name}: malformed completion") from exc
+
+    async def chat_stream(self, body: dict[str, Any]) -> AsyncIterator[str]:
+        async with self._sem:
+            attempt = 0
+            while True:
+                try:
+                    async with self._client.stream("POST", "chat/completions",
+                                                   json={**body, "stream": True}) as resp:
+                        if resp.status_code >= 400:
+                            await resp.aread()
+                            raise UpstreamError(detail=f"{self.name}: HTTP {resp.status_code}")
+                        async for line in resp.aiter_lines():
+                            if not line.startswith("data:"):
+                                continue
+                            payload = line[5:].strip()
+                            if payload == "[DONE]":
+                                return
+                            with contextlib.suppress(ValueError, KeyError, IndexError, TypeError):
+                                delta = json.loads(payload)["choices"][0].get("delta") or {}
+                                if delta.get("content"):
+                                    yield delta["content"]
+                        return
+                except httpx.TimeoutException as exc:
+                    raise UpstreamTimeout(detail=f"{self.name}: {type(exc).__name__}") from exc
+                except httpx.ConnectError as exc:
+                    if attempt >= self.cfg.retries:
+                        raise UpstreamError(detail=f"{self.name}: {type(exc).__name__}") from exc
+                    await asyncio.sleep(0.2 * 2 ** attempt)
+                    attempt += 1
+                except httpx.HTTPError as exc:
+                    raise UpstreamError(detail=f"{self.name}: {type(exc).__name__}") from exc
+
+    async def images(self, body: dict[str, Any]) -> list[bytes]:
+        import base64
+
+        async with self._sem:
+            resp = await self._post("images/generations", {**body, "response_format": "b64_json"})
+        try:
+            return [base64.b64decode(item["b64_json"]) for item in resp.json()["data"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UpstreamError(detail=f"{self.name}: malformed image response") from exc
+
+
+class UpstreamRouter:
+    """Maps a model name to the upstream that serves it."""
+
+    def __init__(self, upstreams: list[Upstream]) -> None:
+        self.upstreams = upstreams
+        self._by_model: dict[str, Upstream] = {}
+        for up in upstreams:
+            for m in up.models:
+                self._by_model.setdefault(m, up)
+
+    def for_model(self, model: str | None) -> Upstream:
+        up = self._by_model.get(model or "")
+        if up is None:
+            raise NotFound(message_en=f"unknown model {model!r}; see GET /v1/models",
+                           message_zh=f"未知模型 {model!r}，可用模型见 GET /v1/models")
+        return up
+
+    def models(self) -> list[tuple[str, str]]:
+        return [(m, up.name) for m, up in self._by_model.items()]
+
+    async def aclose(self) -> None:
+        for up in self.upstreams:
+            await up.aclose()

@@ -1,0 +1,83 @@
+"""Protection of personal information at rest (PIPL Arts 28, 51).
+
+- ``pseudonym()``: keyed HMAC-SHA256, so an identifier can be matched but not read back.
+- ``mask_*()``: the short readable forms shown to operators (e.g. ``1101**********1234``).
+- ``seal()``/``unseal()``: AES-256-GCM for full values, only when the operator asks for it.
+Sub-keys are derived from one secret with HKDF, one per purpose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from hegui.errors import ConfigError
+
+
+def load_or_create_secret(configured: str, var_dir: str | Path) -> bytes:
+    """The configured secret, or ``var/secret.key`` (created once with mode 0600)."""
+    if configured:
+        if len(configured) < 32:
+            raise ConfigError(detail="security.secret_key must be at least 32 characters")
+        return configured.encode()
+    path = Path(var_dir) / "secret.key"
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48).encode()
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return key
+
+
+class KeyRing:
+    """Purpose-bound keys derived from the service secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+        self.hmac_key = self._derive(b"hegui/pseudonym")
+        self.aes_key = self._derive(b"hegui/seal")
+        self.session_key = self._derive(b"hegui/session")
+
+    def _derive(self, info: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(self._secret)
+
+    def pseudonym(self, value: str, purpose: str = "") -> str:
+        return hmac.new(self.hmac_key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def seal(self, plaintext: str | bytes, aad: bytes = b"") -> bytes:
+        data = plaintext.encode() if isinstance(plaintext, str) else plaintext
+        nonce = os.urandom(12)
+        return nonce + AESGCM(self.aes_key).encrypt(nonce, data, aad)
+
+    def unseal(self, blob: bytes, aad: bytes = b"") -> bytes:
+        return AESGCM(self.aes_key).decrypt(blob[:12], blob[12:], aad)
+
+
+def mask_id_card(number: str) -> str:
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_phone(number: str) -> str:
+    return number[:3] + "****" + number[-4:]
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def token_hash(token: str) -> str:
+    """Unkeyed SHA-256 for high-entropy random tokens (API keys, OTP challenges)."""
+    return hashlib.sha256(token.encode()).hexdigest()

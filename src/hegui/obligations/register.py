@@ -1,0 +1,270 @@
+"""Obligations register: each legal duty → the control that meets it → a live evidence check.
+
+The duties are data (``data/obligations/register.yaml``); the checks are small functions keyed
+by name below. Each returns a :class:`Finding` with a status and a reason in zh and en.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from hegui.errors import ConfigError
+from hegui.gateway.services import Services
+from hegui.settings import MIN_LOG_RETENTION_DAYS
+
+
+class Status(str, enum.Enum):
+    MET = "met"
+    NOT_MET = "not_met"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_IMPLEMENTED = "not_implemented"
+
+    @property
+    def zh(self) -> str:
+        return {"met": "已满足", "not_met": "未满足", "not_applicable": "不适用",
+                "not_implemented": "尚未实现"}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: Status
+    reason_zh: str
+    reason_en: str
+
+
+@dataclass(frozen=True)
+class Duty:
+    id: str
+    law: str
+    article: str
+    duty_zh: str
+    duty_en: str
+    control: str
+    check: str
+
+
+@dataclass(frozen=True)
+class Row:
+    duty: Duty
+    finding: Finding
+
+
+Check = Callable[[Services], Finding]
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    def register(fn: Check) -> Check:
+        CHECKS[name] = fn
+        return fn
+    return register
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _module_check(module: str, what_zh: str, what_en: str) -> Finding:
+    if _has(module):
+        return Finding(Status.MET, f"{what_zh}（{module}）已安装并启用", f"{what_en} ({module}) installed and active")
+    return Finding(Status.NOT_IMPLEMENTED, f"{what_zh}尚未实现", f"{what_en} not implemented yet")
+
+
+def load_register(path: Path | None = None) -> tuple[str, list[Duty]]:
+    path = path or Path(str(resources.files("hegui") / "data" / "obligations" / "register.yaml"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        duties = [Duty(**d) for d in data["duties"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ConfigError(detail=f"obligations register {path}: {exc}") from exc
+    unknown = sorted({d.check for d in duties} - CHECKS.keys())
+    if unknown:
+        raise ConfigError(detail=f"obligations register {path}: unknown checks {unknown}")
+    return str(data.get("version", "")), duties
+
+
+def evaluate(services: Services, path: Path | None = None) -> tuple[str, list[Row]]:
+    version, duties = load_register(path)
+    rows = []
+    for d in duties:
+        try:
+            finding = CHECKS[d.check](services)
+        except Exception as exc:  # a broken check is reported, not fatal
+            finding = Finding(Status.NOT_MET, f"检查出错：{exc}", f"check failed: {exc}")
+        rows.append(Row(d, finding))
+    return version, rows
+
+
+# -- the checks ------------------------------------------------------------------------------------
+
+@check("moderation_engine")
+def _moderation(sv: Services) -> Finding:
+    name = type(sv.moderator).__name__
+    if name == "TermListModerator":
+        return Finding(Status.NOT_MET, "仅启用了简单词表审核，未启用策略引擎", "only the term-list fallback is active")
+    return Finding(Status.MET, f"输入与输出均经 {name} 审核", f"inputs and outputs moderated by {name}")
+
+
+@check("corpus_audit")
+def _corpus(sv: Services) -> Finding:
+    return _module_check("hegui.corpus", "训练语料审计", "training-corpus audit")
+
+
+@check("annotation_qa")
+def _annotation(sv: Services) -> Finding:
+    return _module_check("hegui.annotation", "标注质检", "annotation QA")
+
+
+@check("agreement")
+def _agreement(sv: Services) -> Finding:
+    a = sv.agreement
+    return Finding(Status.MET, f"服务协议版本 {a.version}（中英文），使用前须同意当前版本",
+                   f"agreement version {a.version} (zh/en); current version must be accepted before use")
+
+
+@check("agreement_labels")
+def _agreement_labels(sv: Services) -> Finding:
+    a = sv.agreement
+    if "标识" in a.zh and "label" in a.en.lower():
+        return Finding(Status.MET, "服务协议说明了标识方法", "the agreement states the labeling method")
+    return Finding(Status.NOT_MET, "服务协议未说明标识方法", "the agreement does not state the labeling method")
+
+
+@check("service_profile_minors")
+def _profile(sv: Services) -> Finding:
+    p, m = sv.settings.service, sv.settings.minors
+    if not (p.population and p.occasions and p.purposes):
+        return Finding(Status.NOT_MET, "服务配置缺少适用人群、场合或用途", "service profile lacks population, occasions or purposes")
+    return Finding(Status.MET, f"已公示适用人群/场合/用途；未成年人模式 {m.quiet_start:%H:%M}–{m.quiet_end:%H:%M} 休息，"
+                               f"未满 {m.guardian_consent_under} 岁须监护人同意",
+                   f"population/occasions/purposes published; minor mode quiet {m.quiet_start:%H:%M}–"
+                   f"{m.quiet_end:%H:%M}, guardian consent under {m.guardian_consent_under}")
+
+
+@check("content_retention")
+def _content_retention(sv: Services) -> Finding:
+    d = sv.settings.retention.content_days
+    return Finding(Status.MET, f"输入输出内容加密存储，{d} 天后清除", f"prompts/outputs encrypted, purged after {d} days")
+
+
+@check("output_labels")
+def _labels(sv: Services) -> Finding:
+    tl = sv.text_label
+    image = _has("hegui.labeling.gateway_image")
+    if not image:
+        return Finding(Status.NOT_MET, f"文本标识“{tl.head or tl.tail}”已启用，但图片标识模块缺失",
+                       "text labels active but the image labeling module is missing")
+    return Finding(Status.MET, f"文本显式标识“{(tl.head or tl.tail).strip()}”+ 标识字段；图片显式 + 隐式标识",
+                   "explicit text notice + label field; images get explicit + implicit labels")
+
+
+@check("implicit_labels")
+def _implicit(sv: Services) -> Finding:
+    return _module_check("hegui.labeling.carriers", "隐式标识载体", "implicit-label carriers")
+
+
+@check("label_inspector")
+def _inspector(sv: Services) -> Finding:
+    return _module_check("hegui.labeling.inspect", "标识检测器", "label inspector")
+
+
+@check("unlabelled_export")
+def _unlabelled(sv: Services) -> Finding:
+    return _module_check("hegui.labeling.export", "无显式标识导出及接收方日志", "unlabelled export with recipient log")
+
+
+@check("no_label_removal")
+def _no_removal(sv: Services) -> Finding:
+    return Finding(Status.MET, "hegui 不提供删除标识的功能", "hegui offers no label-removal feature")
+
+
+@check("not_applicable_app_store")
+def _na_store(sv: Services) -> Finding:
+    return Finding(Status.NOT_APPLICABLE, "面向应用分发平台的义务，生成服务提供者不适用",
+                   "a duty of app distribution platforms, not of a generation provider")
+
+
+@check("upstream_resilience")
+def _resilience(sv: Services) -> Finding:
+    ups = [u for u in sv.settings.upstreams]
+    detail = ", ".join(f"{u.name}: timeout {u.timeout_seconds}s, retries {u.retries}, ≤{u.max_concurrency}" for u in ups)
+    return Finding(Status.MET, f"上游超时/重试/并发限制已配置 {detail or '（演示模型）'}",
+                   f"upstream timeouts/retries/limits configured {detail or '(demo model)'}")
+
+
+@check("enforcement")
+def _enforcement(sv: Services) -> Finding:
+    name = type(sv.enforcement).__name__
+    if name == "NoEnforcement":
+        return Finding(Status.NOT_IMPLEMENTED, "下架、防再生成与用户处置尚未实现",
+                       "takedown, regeneration blocking and sanctions not implemented yet")
+    return Finding(Status.MET, f"下架、防再生成名单与用户处置由 {name} 执行",
+                   f"takedown, regeneration blocklist and sanctions enforced by {name}")
+
+
+@check("complaints")
+def _complaints(sv: Services) -> Finding:
+    return _module_check("hegui.cases.intake", "投诉举报受理", "complaint intake")
+
+
+@check("pi_requests")
+def _pi_requests(sv: Services) -> Finding:
+    return _module_check("hegui.cases.pi_requests", "个人信息权利请求执行", "personal-information request execution")
+
+
+@check("filing_number")
+def _filing(sv: Services) -> Finding:
+    n = sv.settings.service.filing_number
+    if n:
+        return Finding(Status.MET, f"备案号 {n} 已在 /about 公示", f"filing number {n} shown on /about")
+    return Finding(Status.NOT_MET, "未配置备案号（service.filing_number）", "no filing number configured (service.filing_number)")
+
+
+@check("audit_chain")
+def _audit(sv: Services) -> Finding:
+    from hegui.records import audit
+
+    with sv.db.session() as s:
+        r = audit.verify(s)
+    if r.ok:
+        return Finding(Status.MET, f"审计日志哈希链完整（{r.entries} 条）", f"audit hash chain intact ({r.entries} entries)")
+    return Finding(Status.NOT_MET, f"审计日志被篡改：{r.problems[0]}", f"audit log tampered: {r.problems[0]}")
+
+
+@check("real_name")
+def _real_name(sv: Services) -> Finding:
+    return Finding(Status.MET, "未完成实名认证的用户被拒绝生成（手机号/身份证/统一社会信用代码）",
+                   "unverified users are refused generation (mobile / ID card / USCC)")
+
+
+@check("training_opt_out")
+def _opt_out(sv: Services) -> Finding:
+    return Finding(Status.MET, "用户可设置不用于训练；训练数据导出遵从该设置",
+                   "users can opt out of training; training exports honour it")
+
+
+@check("log_retention")
+def _logs(sv: Services) -> Finding:
+    d = sv.settings.retention.usage_log_days
+    if d >= MIN_LOG_RETENTION_DAYS:
+        return Finding(Status.MET, f"日志保存 {d} 天 ≥ 6 个月", f"logs kept {d} days ≥ 6 months")
+    return Finding(Status.NOT_MET, f"日志仅保存 {d} 天 < 6 个月", f"logs kept only {d} days < 6 months")
+
+
+@check("pi_at_rest")
+def _pi(sv: Services) -> Finding:
+    full = sv.settings.security.store_full_identity
+    return Finding(Status.MET, "身份证号与手机号以密钥散列 + 脱敏形式保存" + ("，全文 AES-GCM 加密" if full else "，不保存全文"),
+                   "ID and phone stored as keyed HMAC + masked form" + (", full value AES-GCM encrypted" if full
+                                                                           else ", full value not stored"))

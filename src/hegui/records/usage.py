@@ -1,0 +1,83 @@
+"""Usage records: one per request, written and committed *before* the response is acknowledged.
+
+Prompt and output text are sealed with AES-GCM (record id as associated data) in
+``usage_content``, with their own retention (Interim Measures Art 11).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from hegui.identity.crypto import KeyRing
+from hegui.storage.base import new_id, utcnow
+from hegui.storage.db import Database
+from hegui.storage.models import ReviewItem, UsageContent, UsageRecord
+
+
+def new_content_id() -> str:
+    """Content ID carried by every output; leads back to its usage record."""
+    return "hgc-" + uuid.uuid4().hex
+
+
+@dataclass
+class PendingRecord:
+    request_id: str
+    endpoint: str
+    user_id: str | None = None
+    app_id: str | None = None
+    model: str | None = None
+    stream: bool = False
+    status: str = "error"
+    content_id: str | None = None
+    input_action: str | None = None
+    output_action: str | None = None
+    risks: list[dict[str, Any]] = field(default_factory=list)
+    decided_by: str | None = None
+    error_code: str | None = None
+    prompt: str = ""
+    output: str = ""
+    upstream_ms: float | None = None
+    total_ms: float | None = None
+    label: str | None = None
+    training_allowed: bool = True
+    review: list[tuple[str, list[dict], str]] = field(default_factory=list)  # (direction, risks, text)
+
+
+class RecordWriter:
+    def __init__(self, db: Database, keys: KeyRing, content_days: int) -> None:
+        self.db = db
+        self.keys = keys
+        self.content_days = content_days
+
+    def write(self, rec: PendingRecord) -> str:
+        """Insert the record, its sealed content and any review items in one transaction."""
+        rid = new_id()
+        now = utcnow()
+        with self.db.session() as s:
+            s.add(UsageRecord(id=rid, request_id=rec.request_id, content_id=rec.content_id, user_id=rec.user_id,
+                              app_id=rec.app_id, endpoint=rec.endpoint, model=rec.model, stream=rec.stream,
+                              status=rec.status, input_action=rec.input_action, output_action=rec.output_action,
+                              risks=rec.risks, decided_by=rec.decided_by, error_code=rec.error_code,
+                              prompt_chars=len(rec.prompt), output_chars=len(rec.output),
+                              upstream_ms=rec.upstream_ms, total_ms=rec.total_ms, label=rec.label, created_at=now))
+            s.flush()
+            if rec.prompt or rec.output:
+                aad = rid.encode()
+                s.add(UsageContent(record_id=rid, user_id=rec.user_id,
+                                   prompt_enc=self.keys.seal(rec.prompt, aad) if rec.prompt else None,
+                                   output_enc=self.keys.seal(rec.output, aad) if rec.output else None,
+                                   training_allowed=rec.training_allowed,
+                                   expires_at=now + dt.timedelta(days=self.content_days)))
+            for direction, risks, text in rec.review:
+                s.add(ReviewItem(record_id=rid, user_id=rec.user_id, direction=direction, risks=risks,
+                                 text_enc=self.keys.seal(text, b"review")))
+        return rid
+
+    def read_content(self, content: UsageContent) -> tuple[str, str]:
+        aad = content.record_id.encode()
+        prompt = self.keys.unseal(content.prompt_enc, aad).decode() if content.prompt_enc else ""
+        output = self.keys.unseal(content.output_enc, aad).decode() if content.output_enc else ""
+        return prompt, output

@@ -1,0 +1,191 @@
+"""Configuration: one file, ``hegui.toml``, validated at start; ``HEGUI_*`` env vars override.
+
+Nested keys use ``__`` in env vars, e.g. ``HEGUI_STORAGE__URL=postgresql+psycopg://…``.
+The *service profile* holds what the law asks a provider to declare: the provider code
+(TC260-PG-20252A), the applicable population, occasions and purposes (Interim Measures Art 10),
+the filing number (Deep Synthesis Art 19) and retention periods (CSL Art 21/23: logs ≥ 6 months).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from hegui.codes import validate_provider_code
+from hegui.errors import ConfigError
+
+MIN_LOG_RETENTION_DAYS = 180  # six months, CSL Art 21(3) (Art 23(3) after the 2026-01-01 amendment)
+DEMO_PROVIDER_CODE = "0011" + "91110000MA0000000H" + "1" + "DEMO"  # placeholder USCC, valid GB 32100 check
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServiceProfile(_Section):
+    provider_name: str = "示例人工智能科技有限公司 (demo provider)"
+    provider_code: str = DEMO_PROVIDER_CODE
+    service_name: str = "hegui demo assistant"
+    filing_number: str = ""  # 备案号 shown on /about (Deep Synthesis Art 19)
+    filing_link: str = ""
+    population: list[str] = ["成年人 adults", "经监护人同意的未成年人 minors with guardian consent"]
+    occasions: list[str] = ["通用问答与写作辅助 general Q&A and writing assistance"]
+    purposes: list[str] = ["信息检索、创作辅助 information and creative assistance"]
+    contact: str = "compliance@example.com"
+
+    @field_validator("provider_code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        reason = validate_provider_code(v)
+        if reason:
+            raise ValueError(f"provider_code {v!r}: {reason}")
+        return v
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    public_url: str = ""
+
+
+class StorageSettings(_Section):
+    url: str = "sqlite:///./var/hegui.db"
+    sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "NORMAL"
+    pool_size: int = Field(10, ge=1)
+
+
+class SecuritySettings(_Section):
+    secret_key: str = ""  # HMAC/AES/cookie key; generated into ./var/secret.key when empty
+    store_full_identity: bool = False  # keep AES-GCM ciphertext of full ID/phone numbers
+    otp_ttl_seconds: int = Field(300, ge=30)
+    otp_max_attempts: int = Field(5, ge=1)
+
+
+class RetentionSettings(_Section):
+    usage_log_days: int = 180
+    content_days: int = 30
+    failure_log_days: int = 180
+    audit_log_days: int = 1095  # PIPL Art 56: records ≥ 3 years
+
+    @model_validator(mode="after")
+    def _minimums(self) -> "RetentionSettings":
+        for name in ("usage_log_days", "failure_log_days"):
+            if getattr(self, name) < MIN_LOG_RETENTION_DAYS:
+                raise ValueError(f"{name}={getattr(self, name)} is shorter than six months "
+                                 f"({MIN_LOG_RETENTION_DAYS} days) required for network logs (CSL)")
+        if self.content_days < 1:
+            raise ValueError("content_days must be at least 1")
+        if self.audit_log_days < 3 * 365:
+            raise ValueError("audit_log_days must be at least 3 years (PIPL Art 56)")
+        return self
+
+
+class MinorSettings(_Section):
+    """Minor mode (Interim Measures Art 10, PIPL Art 31, CAC minor-mode guide 2024) — defaults [U]."""
+
+    daily_requests_under_16: int = 60
+    daily_requests_16_17: int = 120
+    daily_minutes_under_16: int = 60
+    daily_minutes_16_17: int = 120
+    quiet_start: dt.time = dt.time(22, 0)
+    quiet_end: dt.time = dt.time(6, 0)
+    guardian_consent_under: int = 14
+    timezone: str = "Asia/Shanghai"
+    policy_profile: str = "minor"
+
+
+class LabelSettings(_Section):
+    text_prefix: str = "【AI生成】"
+    text_suffix: str = "\n\n[AI-generated] 本内容由人工智能生成"
+    text_position: Literal["prefix", "suffix", "both"] = "prefix"
+    image_text: str = "AI生成"
+    image_watermark: bool = True
+
+
+class ModerationSettings(_Section):
+    engine: Literal["policy", "terms"] = "policy"
+    pack_dirs: list[str] = []  # extra operator packs (added to the shipped starter packs)
+    threshold_profile: Literal["tc260-003-2024", "gbt45654-draft", "gbt45654-2025"] = "gbt45654-2025"
+    stream_holdback_chars: int = Field(24, ge=0, le=4096)
+    classifier: bool = True
+
+
+class UpstreamSettings(_Section):
+    name: str
+    base_url: str
+    api_key: str = ""
+    models: list[str]
+    timeout_seconds: float = Field(60.0, gt=0)
+    connect_timeout_seconds: float = Field(5.0, gt=0)
+    retries: int = Field(2, ge=0, le=10)
+    max_concurrency: int = Field(64, ge=1)
+
+
+class EscalationSettings(_Section):
+    """Repeat-violator rule; press-reported defaults 3 in a row / 5 a day [U]."""
+
+    refusals_in_a_row: int = Field(3, ge=1)
+    refusals_per_day: int = Field(5, ge=1)
+    suspend_hours: int = Field(24, ge=1)
+
+
+class AgreementSettings(_Section):
+    directory: str = ""  # operator's agreement texts; empty = shipped texts
+
+
+class HeguiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HEGUI_", env_nested_delimiter="__", extra="forbid")
+
+    service: ServiceProfile = ServiceProfile()
+    server: ServerSettings = ServerSettings()
+    storage: StorageSettings = StorageSettings()
+    security: SecuritySettings = SecuritySettings()
+    retention: RetentionSettings = RetentionSettings()
+    minors: MinorSettings = MinorSettings()
+    labels: LabelSettings = LabelSettings()
+    moderation: ModerationSettings = ModerationSettings()
+    escalation: EscalationSettings = EscalationSettings()
+    agreement: AgreementSettings = AgreementSettings()
+    upstreams: list[UpstreamSettings] = []
+    demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)
+    var_dir: str = "./var"
+    config_file: str | None = None
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> HeguiSettings:
+    """Load ``hegui.toml`` (``path``, ``$HEGUI_CONFIG`` or ./hegui.toml if present), env overrides it.
+
+    Raises :class:`ConfigError` with every problem listed, in Chinese and English.
+    """
+    file = Path(path) if path else Path(os.environ.get("HEGUI_CONFIG", "hegui.toml"))
+    data: dict[str, Any] = {}
+    if file.exists():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(message_en=f"{file}: not valid TOML: {exc}",
+                              message_zh=f"{file}：不是有效的 TOML：{exc}") from exc
+        data["config_file"] = str(file)
+    elif path:
+        raise ConfigError(message_en=f"configuration file {file} not found",
+                          message_zh=f"找不到配置文件 {file}")
+    data.update(overrides)
+    try:
+        return HeguiSettings(**data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(message_en=f"{file}: {problems}",
+                          message_zh=f"{file} 配置有误：{problems}") from exc

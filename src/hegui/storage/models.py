@@ -1,0 +1,171 @@
+"""Core tables: applications, end users, usage records, audit log, admins, review queue.
+
+Personal information is minimised (PIPL Arts 6, 28): phone and ID numbers are kept as a keyed
+HMAC plus a masked form; full values only as AES-GCM ciphertext when the operator enables it.
+Prompt and output text live in ``usage_content`` with their own, shorter retention
+(Interim Measures Art 11), apart from the usage log kept ≥ 6 months (CSL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hegui.storage.base import Base, new_id, utcnow
+
+
+class App(Base):
+    """A client application of the provider (authenticates with API keys)."""
+
+    __tablename__ = "apps"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)  # shown to admins, e.g. "hg-AbC123"
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 of the key
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class EndUser(Base):
+    """An end user of a client app; ``external_id`` is the request's ``user`` field."""
+
+    __tablename__ = "end_users"
+    __table_args__ = (Index("uq_end_users_app_external", "app_id", "external_id", unique=True),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12), default="person")  # person | organisation
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | verified | deleted
+    verified_by: Mapped[str | None] = mapped_column(String(32), default=None)  # mobile | id_card | uscc | national_id
+    verified_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    phone_hmac: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    phone_masked: Mapped[str | None] = mapped_column(String(20), default=None)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    id_hmac: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    id_masked: Mapped[str | None] = mapped_column(String(24), default=None)
+    id_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    uscc: Mapped[str | None] = mapped_column(String(18), default=None)  # organisations' code is public
+    adult_on: Mapped[dt.date | None] = mapped_column(Date, default=None)  # 18th birthday
+    age14_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    age16_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    guardian_consent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    guardian_ref: Mapped[str | None] = mapped_column(String(64), default=None)  # HMAC of guardian's ID
+    agreement_version: Mapped[str | None] = mapped_column(String(32), default=None)
+    agreement_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    agreement_accepted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    training_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    processing_stopped: Mapped[bool] = mapped_column(Boolean, default=False)  # consent withdrawn
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OtpChallenge(Base):
+    __tablename__ = "otp_challenges"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("end_users.id", ondelete="CASCADE"), index=True)
+    phone_hmac: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AgreementAcceptance(Base):
+    """Every acceptance of a service-agreement version (Interim Measures Art 9)."""
+
+    __tablename__ = "agreement_acceptances"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("end_users.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    accepted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UsageRecord(Base):
+    """One row per gateway request, success or failure (CSL network log, ≥ 6 months)."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (Index("ix_usage_user_time", "user_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    request_id: Mapped[str] = mapped_column(String(40), index=True)
+    content_id: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
+    user_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    app_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    endpoint: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str | None] = mapped_column(String(120), default=None)
+    stream: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # ok | refused | cut | error
+    input_action: Mapped[str | None] = mapped_column(String(12), default=None)
+    output_action: Mapped[str | None] = mapped_column(String(12), default=None)
+    risks: Mapped[list] = mapped_column(JSON, default=list)
+    decided_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    error_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    prompt_chars: Mapped[int] = mapped_column(Integer, default=0)
+    output_chars: Mapped[int] = mapped_column(Integer, default=0)
+    upstream_ms: Mapped[float | None] = mapped_column(default=None)
+    total_ms: Mapped[float | None] = mapped_column(default=None)
+    label: Mapped[str | None] = mapped_column(String(40), default=None)  # explicit label form applied
+    taken_down_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class UsageContent(Base):
+    """Encrypted prompt and output text, separate table and retention (Interim Measures Art 11)."""
+
+    __tablename__ = "usage_content"
+    record_id: Mapped[str] = mapped_column(ForeignKey("usage_records.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    prompt_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    output_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    training_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained log of administrative and enforcement actions."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AdminUser(Base):
+    __tablename__ = "admin_users"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id
+    role: Mapped[str] = mapped_column(String(16))  # admin | reviewer | auditor
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReviewItem(Base):
+    """A ``flag`` decision waiting for a human reviewer (DS Art 10: technical or manual review)."""
+
+    __tablename__ = "review_queue"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    record_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    user_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    direction: Mapped[str] = mapped_column(String(8))
+    risks: Mapped[list] = mapped_column(JSON, default=list)
+    text_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|approved|blocked
+    decided_by: Mapped[str | None] = mapped_column(String(80), default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
