@@ -18,7 +18,7 @@ from hegui.errors import ValidationFailed
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^[1-9]\d{5}(\d{8})\d{3}[\dX]$")
+_ID_RE = re.compile(r"^\d{6}(\d{8})\d{3}[\dX]$")
 # First digit of the region code is the large area (1 north … 8 HK/MO/TW, 9 foreigners' permits).
 _REGION_FIRST = set("123456789")
 
@@ -47,7 +47,7 @@ def validate_id_card(number: str, *, today: dt.date | None = None) -> str | None
     m = _ID_RE.match(number)
     if not m:
         return "must be 18 characters: 17 digits and a digit or X"
-    if number[0] not in _REGION_FIRST or number[2:6] == "0000" and number[:2] != "00":
+    if number[0] not in _REGION_FIRST or number[:2] == "00":
         return "region code is not of a valid shape"
     try:
         born = id_card_birth_date(number)

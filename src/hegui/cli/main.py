@@ -31,7 +31,7 @@ def _services(config: Optional[Path]):  # noqa: ANN202
     from hegui.gateway.services import build_services
     from hegui.settings import load_settings
 
-    services = build_services(load_settings(config))
+    services = build_services(load_settings(config), lazy=True)
     services.db.upgrade()
     return services
 
@@ -201,3 +201,7 @@ def main() -> None:
     except HeguiError as exc:
         Console(stderr=True).print(f"[red]错误 error[/] [{exc.code}] {exc.bilingual()}")
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -59,6 +59,26 @@ def build_moderator(settings: HeguiSettings) -> Moderator:
     )
 
 
+class LazyModerator:
+    """Builds the configured moderator on first use (CLI commands that never moderate skip it)."""
+
+    def __init__(self, settings: HeguiSettings) -> None:
+        self._settings = settings
+        self._inner: Moderator | None = None
+
+    @property
+    def inner(self) -> Moderator:
+        if self._inner is None:
+            self._inner = build_moderator(self._settings)
+        return self._inner
+
+    def check(self, text, direction, context=None):  # noqa: ANN001, ANN201
+        return self.inner.check(text, direction, context)
+
+    def stream(self, direction, context=None):  # noqa: ANN001, ANN201
+        return self.inner.stream(direction, context)
+
+
 def build_enforcement(db: Database, settings: HeguiSettings, keys: KeyRing) -> EnforcementHooks:
     try:
         mod = importlib.import_module("hegui.cases.enforcement")
@@ -69,7 +89,7 @@ def build_enforcement(db: Database, settings: HeguiSettings, keys: KeyRing) -> E
 
 def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None = None,
                    moderator: Moderator | None = None, sms: SmsSender | None = None,
-                   enforcement: EnforcementHooks | None = None) -> Services:
+                   enforcement: EnforcementHooks | None = None, lazy: bool = False) -> Services:
     var = Path(settings.var_dir)
     var.mkdir(parents=True, exist_ok=True)
     db = Database(settings.storage.url, sqlite_synchronous=settings.storage.sqlite_synchronous,
@@ -83,7 +103,8 @@ def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None 
     labels = settings.labels
     return Services(
         settings=settings, db=db, keys=keys, identity=IdentityService(settings, keys, sms),
-        agreement=current_agreement(settings), moderator=moderator or build_moderator(settings),
+        agreement=current_agreement(settings),
+        moderator=moderator or (LazyModerator(settings) if lazy else build_moderator(settings)),
         router=UpstreamRouter(upstreams), writer=RecordWriter(db, keys, settings.retention.content_days),
         text_label=TextLabel(labels.text_prefix, labels.text_suffix, TextLabelPosition(labels.text_position)),
         authenticator=KeyAuthenticator(), enforcement=enforcement or build_enforcement(db, settings, keys),

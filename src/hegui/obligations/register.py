@@ -110,7 +110,8 @@ def evaluate(services: Services, path: Path | None = None) -> tuple[str, list[Ro
 
 @check("moderation_engine")
 def _moderation(sv: Services) -> Finding:
-    name = type(sv.moderator).__name__
+    mod = getattr(sv.moderator, "inner", sv.moderator)
+    name = type(mod).__name__
     if name == "TermListModerator":
         return Finding(Status.NOT_MET, "仅启用了简单词表审核，未启用策略引擎", "only the term-list fallback is active")
     return Finding(Status.MET, f"输入与输出均经 {name} 审核", f"inputs and outputs moderated by {name}")

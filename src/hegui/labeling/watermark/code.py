@@ -1,0 +1,48 @@
+"""Payload coding: 64-bit payload → Reed–Solomon codeword → scrambled bits, and back."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from reedsolo import ReedSolomonError, RSCodec
+
+PAYLOAD_BYTES = 8
+PARITY_BYTES = 16  # corrects up to 8 wrong bytes of the 24-byte codeword
+CODE_BITS = (PAYLOAD_BYTES + PARITY_BYTES) * 8
+_RS = RSCodec(PARITY_BYTES)
+
+
+def payload_bytes(payload: int | bytes) -> bytes:
+    if isinstance(payload, bytes):
+        if len(payload) != PAYLOAD_BYTES:
+            raise ValueError(f"payload must be {PAYLOAD_BYTES} bytes, got {len(payload)}")
+        return payload
+    if not 0 <= payload < 1 << 64:
+        raise ValueError("payload must be an unsigned 64-bit integer")
+    return payload.to_bytes(PAYLOAD_BYTES, "big")
+
+
+def _scrambler(key: bytes) -> np.ndarray:
+    seed = hashlib.sha256(b"scramble:" + key).digest()
+    bits = np.unpackbits(np.frombuffer(hashlib.shake_256(seed).digest(CODE_BITS // 8), dtype=np.uint8))
+    return bits.astype(np.int8)
+
+
+def encode(payload: int | bytes, key: bytes) -> np.ndarray:
+    """Codeword bits (0/1, length ``CODE_BITS``), XOR-scrambled with a key stream."""
+    word = bytes(_RS.encode(payload_bytes(payload)))
+    bits = np.unpackbits(np.frombuffer(word, dtype=np.uint8)).astype(np.int8)
+    return bits ^ _scrambler(key)
+
+
+def decode(bits: np.ndarray, key: bytes) -> tuple[bytes | None, bytes, int]:
+    """(corrected payload or None, raw systematic payload bytes, corrected byte errors or -1)."""
+    plain = (bits.astype(np.int8) ^ _scrambler(key)).astype(np.uint8)
+    word = np.packbits(plain).tobytes()
+    raw = word[:PAYLOAD_BYTES]
+    try:
+        msg, _, errata = _RS.decode(word)
+    except ReedSolomonError:
+        return None, raw, -1
+    return bytes(msg), raw, len(errata)
