@@ -73,6 +73,7 @@ class RetentionSettings(_Section):
     content_days: int = 30
     failure_log_days: int = 180
     audit_log_days: int = 1095  # PIPL Art 56: records ≥ 3 years
+    purge_interval_minutes: int = Field(60, ge=0)  # 0 = only on demand (hegui records purge)
 
     @model_validator(mode="after")
     def _minimums(self) -> "RetentionSettings":
@@ -92,8 +93,6 @@ class MinorSettings(_Section):
 
     daily_requests_under_16: int = 60
     daily_requests_16_17: int = 120
-    daily_minutes_under_16: int = 60
-    daily_minutes_16_17: int = 120
     quiet_start: dt.time = dt.time(22, 0)
     quiet_end: dt.time = dt.time(6, 0)
     guardian_consent_under: int = 14

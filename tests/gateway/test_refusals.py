@@ -13,7 +13,8 @@ def _minor_id(years_old: int) -> str:
     return first + codes.id_card_check_digit(first)
 
 
-def test_agreement_must_be_accepted(gateway):
+def test_agreement_must_be_accepted(gateway_factory, db_url):
+    gateway = gateway_factory(db_url=db_url)
     gateway.verified_user("no-agree", accept=False)
     r = gateway.chat("你好", user="no-agree")
     assert r.status_code == 403
@@ -73,7 +74,8 @@ def test_unknown_and_missing_user(gateway):
     assert r.status_code == 400 and "终端用户" in r.json()["error"]["message_zh"]
 
 
-def test_registration_flows_store_no_raw_identifiers(gateway):
+def test_registration_flows_store_no_raw_identifiers(gateway_factory, db_url):
+    gateway = gateway_factory(db_url=db_url)
     sms = gateway.services.sms
     assert gateway.post("/v1/hegui/users", {"user": "phone-user"}).status_code == 200
     r = gateway.post("/v1/hegui/users/phone-user/verify/mobile", {"phone": "13800138000"})

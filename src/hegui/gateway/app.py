@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -22,6 +23,22 @@ log = logging.getLogger("hegui.gateway")
 OPTIONAL_ROUTERS = ("hegui.console.routes", "hegui.cases.routes")
 
 
+async def _purge_loop(services: Services, every: float) -> None:
+    """The retention job, in the server (Interim Measures Art 11; CSL logs ≥ 6 months)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from hegui.errors import HeguiError
+    from hegui.records.retention import purge
+
+    while True:
+        try:
+            report = await run_in_threadpool(purge, services.db, services.settings.retention)
+            log.info("retention purge: %s", report)
+        except HeguiError as exc:
+            log.error("retention purge failed: %s", exc)
+        await asyncio.sleep(every)
+
+
 def create_app(settings: HeguiSettings | None = None, *, services: Services | None = None,
                migrate: bool = True) -> FastAPI:
     if services is None:
@@ -31,7 +48,13 @@ def create_app(settings: HeguiSettings | None = None, *, services: Services | No
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        minutes = services.settings.retention.purge_interval_minutes
+        if minutes:
+            task = asyncio.create_task(_purge_loop(services, minutes * 60))
         yield
+        if task:
+            task.cancel()
         await services.aclose()
 
     if migrate:

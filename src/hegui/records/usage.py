@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from hegui.identity.crypto import KeyRing
 from hegui.storage.base import new_id, utcnow
@@ -44,6 +47,7 @@ class PendingRecord:
     label: str | None = None
     training_allowed: bool = True
     review: list[tuple[str, list[dict], str]] = field(default_factory=list)  # (direction, risks, text)
+    input_verdict: Any = None  # the input Verdict, for the repeat-violator rule
 
 
 class RecordWriter:
@@ -52,8 +56,12 @@ class RecordWriter:
         self.keys = keys
         self.content_days = content_days
 
-    def write(self, rec: PendingRecord) -> str:
-        """Insert the record, its sealed content and any review items in one transaction."""
+    def write(self, rec: PendingRecord, also: Callable[[Session], None] | None = None) -> str:
+        """Insert the record, its sealed content and any review items in one transaction.
+
+        ``also`` runs in the same transaction (e.g. the repeat-violator rule), so the request
+        costs one commit.
+        """
         rid = new_id()
         now = utcnow()
         with self.db.session() as s:
@@ -74,6 +82,8 @@ class RecordWriter:
             for direction, risks, text in rec.review:
                 s.add(ReviewItem(record_id=rid, user_id=rec.user_id, direction=direction, risks=risks,
                                  text_enc=self.keys.seal(text, b"review")))
+            if also is not None:
+                also(s)
         return rid
 
     def read_content(self, content: UsageContent) -> tuple[str, str]:

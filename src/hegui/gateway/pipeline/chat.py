@@ -41,19 +41,8 @@ async def prepare(services: Services, ctx: RequestContext, body: dict[str, Any],
     prompt = moderate.message_text(body.get("messages") or [])
     ctx.record.prompt = prompt
     verdict = await moderate.check(services, ctx, prompt, Direction.INPUT)
-    await _escalation(services, ctx, verdict)
+    ctx.record.input_verdict = verdict
     return upstream, verdict
-
-
-async def _escalation(services: Services, ctx: RequestContext, verdict) -> None:  # noqa: ANN001
-    from starlette.concurrency import run_in_threadpool
-
-    def run() -> None:
-        with services.db.session() as s:
-            user = services.identity.get(s, ctx.app_id, ctx.external_user)
-            services.enforcement.after_input_verdict(s, user, verdict)
-
-    await run_in_threadpool(run)
 
 
 async def complete(services: Services, ctx: RequestContext, body: dict[str, Any],

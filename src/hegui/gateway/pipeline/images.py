@@ -43,6 +43,7 @@ async def generate(services: Services, ctx: RequestContext, body: dict[str, Any]
     ctx.record.prompt = prompt
     content_id = ctx.record.content_id = new_content_id()
     verdict = await moderate.check(services, ctx, prompt, Direction.INPUT)
+    ctx.record.input_verdict = verdict
     if verdict.action.stops:
         await record.commit(services, ctx, "refused")
         raise ContentRefused(message_en=verdict.message_en or "prompt refused",

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from hegui.errors import HeguiError
 from hegui.gateway.pipeline.context import RequestContext
 from hegui.gateway.services import Services
+from hegui.storage.models import EndUser
 
 
 async def commit(services: Services, ctx: RequestContext, status: str) -> str:
     rec = ctx.record
     rec.status = status
     rec.total_ms = round(ctx.elapsed_ms(), 3)
-    return await run_in_threadpool(services.writer.write, rec)
+
+    def escalation(s: Session) -> None:
+        """Repeat-violator rule on the input decision, in the record's transaction."""
+        if rec.input_verdict is not None and rec.user_id:
+            user = s.get(EndUser, rec.user_id)
+            if user is not None:
+                services.enforcement.after_input_verdict(s, user, rec.input_verdict)
+
+    return await run_in_threadpool(services.writer.write, rec, escalation)
 
 
 async def commit_failure(services: Services, ctx: RequestContext, err: HeguiError) -> None:

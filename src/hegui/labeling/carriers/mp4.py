@@ -43,9 +43,8 @@ class Mp4Carrier(EditCarrier):
 
     def sniff(self, prefix: bytes) -> bool | str:
         if prefix[4:8] == b"ftyp":
-            return not (brands(prefix) & _HEIF_BRANDS) or bool(brands(prefix) & {b"isom", b"mp41", b"mp42"}
-                                                              and bytes(prefix[8:12]) not in _HEIF_BRANDS)
-        return prefix[4:8] in (b"moov", b"mdat", b"wide", b"free") and b"moov" in prefix[:64] or prefix[4:8] == b"moov"
+            return bytes(prefix[8:12]) not in _HEIF_BRANDS
+        return prefix[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip")
 
     def _moov(self, data: Buffer) -> tuple[list[Box], Box]:
         tops = top_level(data)
