@@ -1,0 +1,124 @@
+"""DOCX / XLSX / PPTX (+ templates, macro-enabled): ``docProps/custom.xml`` property ``AIGC``
+(fmtid ``{D5CDD505-2E9C-101B-9397-08002B2CF9AE}``, ``vt:lpwstr`` = bare JSON), registered in
+``_rels/.rels`` and ``[Content_Types].xml`` (TC260 guide 20258A §6.1).
+
+All other parts are copied with their original contents (re-zipped, never re-rendered); a
+decompression-bomb guard checks declared sizes and ratio before anything is inflated.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from xml.sax.saxutils import escape
+
+from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, CarrierTooLarge, FoundLabel
+
+FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+_CUSTOM = "docProps/custom.xml"
+_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+_NS = ('xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+       'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"')
+_PROP_RE = re.compile(r"<property\b[^>]*?\bname=\"([^\"]*)\"[^>]*?(?:/>|>.*?</property>)", re.S)
+
+
+class OoxmlCarrier:
+    format_id = "ooxml"
+    extensions = (".docx", ".xlsx", ".pptx", ".dotx", ".xltx", ".potx", ".docm", ".xlsm", ".pptm")
+    mimetypes = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "application/vnd.openxmlformats-officedocument.presentationml.presentation")
+
+    def __init__(self, policy) -> None:  # type: ignore[no-untyped-def]
+        self.policy = policy
+
+    def sniff(self, prefix: bytes) -> bool | str:
+        return prefix[:4] == b"PK\x03\x04" and b"[Content_Types].xml" in prefix[:2048]
+
+    def _zip(self, data: Buffer) -> zipfile.ZipFile:
+        try:
+            z = zipfile.ZipFile(io.BytesIO(bytes(data)))
+        except zipfile.BadZipFile as exc:
+            if bytes(data[:2]) == b"PK":
+                raise CarrierCorrupt(f"zip: {exc}") from exc
+            raise CarrierMismatch("not a zip") from exc
+        if "[Content_Types].xml" not in z.namelist():
+            raise CarrierMismatch("zip but not OOXML")
+        total = 0
+        for info in z.infolist():
+            total += info.file_size
+            if total > self.policy.max_zip_uncompressed_bytes or (
+                    info.compress_size and info.file_size / info.compress_size > self.policy.max_zip_ratio
+                    and info.file_size > 1 << 20):
+                raise CarrierTooLarge("zip inflates beyond the cap (decompression bomb guard)")
+        return z
+
+    def _read_part(self, z: zipfile.ZipFile, name: str) -> str:
+        with z.open(name) as f:
+            raw = f.read(self.policy.max_xmp_bytes + 1)
+        if len(raw) > self.policy.max_xmp_bytes:
+            raise CarrierTooLarge(f"{name} too large")
+        return raw.decode("utf-8", "replace")
+
+    def read(self, data: Buffer) -> list[FoundLabel]:
+        z = self._zip(data)
+        if _CUSTOM not in z.namelist():
+            return []
+        xml = self._read_part(z, _CUSTOM)
+        out = []
+        import html
+
+        for m in _PROP_RE.finditer(xml):
+            if "AIGC" in m.group(1).upper():
+                v = re.search(r"<vt:\w+>(.*?)</vt:\w+>", m.group(0), re.S)
+                out.append(FoundLabel.of(self.format_id, f"{_CUSTOM}:{m.group(1)}",
+                                         html.unescape(v.group(1)) if v else "", self.policy))
+        return out
+
+    def write(self, data: Buffer, payload: str) -> bytes:
+        z = self._zip(data)
+        names = z.namelist()
+        custom = self._read_part(z, _CUSTOM) if _CUSTOM in names else None
+        if custom and "</Properties>" in custom:
+            props = [m for m in _PROP_RE.finditer(custom) if m.group(1).upper() != "AIGC"]
+            pids = [int(p) for m in props for p in re.findall(r'\bpid="(\d+)"', m.group(0))]
+            body = "".join(m.group(0) for m in props)
+            head = custom[: custom.index("<Properties")]
+            open_tag = re.search(r"<Properties\b[^>]*>", custom)
+            start = open_tag.group(0) if open_tag else f"<Properties {_NS}>"
+        else:
+            pids, body, head, start = [], "", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f"<Properties {_NS}>"
+        pid = max([1, *pids]) + 1
+        prop = (f'<property fmtid="{FMTID}" pid="{pid}" name="AIGC"><vt:lpwstr>{escape(payload)}</vt:lpwstr>'
+                "</property>")
+        new_custom = (head + start + body + prop + "</Properties>").encode("utf-8")
+        ct = self._read_part(z, "[Content_Types].xml")
+        if "/docProps/custom.xml" not in ct:
+            ct = ct.replace("</Types>", f'<Override PartName="/docProps/custom.xml" ContentType="{_CT}"/></Types>')
+        rels = self._read_part(z, "_rels/.rels") if "_rels/.rels" in names else (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+            'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
+        if _REL not in rels:
+            ids = set(re.findall(r'Id="([^"]+)"', rels))
+            rid = next(f"rId{i}" for i in range(1, 10000) if f"rId{i}" not in ids)
+            rels = rels.replace("</Relationships>",
+                                f'<Relationship Id="{rid}" Type="{_REL}" Target="docProps/custom.xml"/></Relationships>')
+        out = io.BytesIO()
+        replaced = {_CUSTOM: new_custom, "[Content_Types].xml": ct.encode("utf-8"), "_rels/.rels": rels.encode("utf-8")}
+        try:
+            with zipfile.ZipFile(out, "w") as zo:
+                for info in z.infolist():
+                    if info.filename in replaced:
+                        zo.writestr(info, replaced.pop(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+                    else:
+                        with z.open(info) as src, zo.open(info, "w") as dst:
+                            while chunk := src.read(1 << 20):
+                                dst.write(chunk)
+                for name, content in replaced.items():
+                    zo.writestr(name, content, compress_type=zipfile.ZIP_DEFLATED)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # zlib errors surface as these
+            raise CarrierCorrupt(f"zip member: {exc}") from exc
+        return out.getvalue()
