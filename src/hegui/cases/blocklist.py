@@ -80,7 +80,7 @@ class Blocklist:
         self._loaded_at = 0.0
         self._exact: dict[str, str] = {}
         self._ids: list[str] = []
-        self._sims: list[int] = []
+        self._simarr: np.ndarray = np.zeros(0, dtype=np.uint64)
         self._sigs: np.ndarray = np.zeros((0, params.minhash_perm), dtype=np.uint64)
         self._images: list[tuple[str, imagehash.ImageHash]] = []
 
@@ -116,7 +116,8 @@ class Blocklist:
                     sigs.append(np.frombuffer(r.minhash, dtype=np.uint64))
                 elif r.phash:
                     images.append((r.id, imagehash.hex_to_hash(r.phash)))
-            self._exact, self._ids, self._sims, self._images = exact, ids, sims, images
+            self._exact, self._ids, self._images = exact, ids, images
+            self._simarr = np.array(sims, dtype=np.uint64)
             self._sigs = np.vstack(sigs) if sigs else np.zeros((0, self.params.minhash_perm), dtype=np.uint64)
             self._loaded_at = time.monotonic()
 
@@ -136,11 +137,10 @@ class Blocklist:
             best = int(np.argmax(sims))
             if sims[best] >= self.params.minhash_threshold:
                 return BlockHit(self._ids[best], "near", round(float(sims[best]), 4))
-        sh = simhash(norm, self.params.shingle)
-        for eid, other in zip(self._ids, self._sims):
-            dist = bin(sh ^ other).count("1")
-            if dist <= self.params.simhash_max_distance:
-                return BlockHit(eid, "near", round(1 - dist / 64, 4))
+        dists = np.bitwise_count(self._simarr ^ np.uint64(simhash(norm, self.params.shingle)))
+        best = int(np.argmin(dists))
+        if dists[best] <= self.params.simhash_max_distance:
+            return BlockHit(self._ids[best], "near", round(1 - int(dists[best]) / 64, 4))
         return None
 
     def match_image(self, data: bytes) -> BlockHit | None:

@@ -27,7 +27,7 @@ class WorkingCalendar:
     workdays: frozenset[dt.date]
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "WorkingCalendar":
+    def load(cls, path: Path | None = None) -> WorkingCalendar:
         file = path or Path(str(resources.files("hegui") / "data" / "calendar" / "cn-mainland.yaml"))
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
         covered = frozenset(int(y) for y in data["covered_years"])
@@ -77,13 +77,15 @@ class WorkingCalendar:
         return n
 
     def startup_check(self, today: dt.date) -> list[str]:
-        """Raise if today's year is not covered; return warnings when the next year is missing soon."""
-        self._check(today)
-        warnings = []
+        """Problems to report at start-up: the current year not covered (deadlines cannot be
+        computed; cases are still accepted and flagged), or the next year missing from November."""
+        problems = []
+        if today.year not in self.years:
+            problems.append(CalendarNotCovered(year=today.year, covered=", ".join(map(str, sorted(self.years)))).bilingual())
         if today.year + 1 not in self.years and today >= dt.date(today.year, 11, 1):
-            warnings.append(f"working-day calendar does not cover {today.year + 1} yet; deadlines reaching "
-                            f"into it cannot be computed / 工作日历尚未覆盖 {today.year + 1} 年")
-        return warnings
+            problems.append(f"working-day calendar does not cover {today.year + 1} yet; deadlines reaching "
+                            f"into it cannot be computed / 工作日历尚未覆盖 {today.year + 1} 年，跨入该年的期限无法计算")
+        return problems
 
 
 def _date(value: object, year: int, file: Path) -> dt.date:

@@ -31,6 +31,8 @@ class IntakeLimits(BaseModel):
     model_config = ConfigDict(extra="forbid")
     burst: int = Field(5, ge=1)
     per_hour: int = Field(20, ge=1)
+    api_burst: int = Field(50, ge=1)
+    api_per_hour: int = Field(1000, ge=1)
     min_fill_seconds: float = Field(3, ge=0)
     max_text_chars: int = Field(10000, ge=100)
     max_files: int = Field(5, ge=0)

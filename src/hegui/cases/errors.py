@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from hegui.errors import ConfigError, Forbidden, HeguiError, IdentityError, NotFound, ValidationFailed
+from hegui.errors import (
+    ConfigError,
+    Forbidden,
+    HeguiError,
+    IdentityError,
+    NotFound,
+    ValidationFailed,
+)
 
 
 class CalendarNotCovered(ConfigError):

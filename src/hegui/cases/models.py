@@ -2,7 +2,7 @@
 takedowns, the regeneration blocklist, sanctions and escalation counters.
 
 End users are referred to by ``end_users.id``; when a user is erased (PIPL Art 47) every such
-reference is replaced by a keyed hash (``erased:<hmac>``) so the records stay countable but no
+reference is replaced by a keyed hash (``erased-<hmac>``) so the records stay countable but no
 longer identify anyone.
 """
 
@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hegui.storage.base import Base, new_id, utcnow

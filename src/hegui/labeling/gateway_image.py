@@ -13,13 +13,28 @@ import zlib
 from typing import Any
 from xml.sax.saxutils import escape
 
-from hegui.errors import LabelError
-from hegui.labeling.explicit.errors import MediaUnsupported
-from hegui.labeling.explicit.image import Position
-from hegui.labeling.explicit.image_file import label_image_bytes
-from hegui.labeling.watermark import embed, payload_for_content_id
+import numpy as np
+from PIL import Image
 
-__all__ = ["label_generated_image", "implicit_fields"]
+from hegui.errors import LabelError
+from hegui.labeling.explicit.config import default_policy
+from hegui.labeling.explicit.errors import MediaUnsupported
+from hegui.labeling.explicit.image import Position, draw_label
+from hegui.labeling.explicit.image_file import label_image_bytes
+from hegui.labeling.explicit.media import (
+    encode_image,
+    open_image,
+    restore_mode,
+    upright,
+    working_rgb,
+)
+from hegui.labeling.watermark import (
+    DEFAULT_KEY,
+    embed_array,
+    payload_for_content_id,
+)
+
+__all__ = ["implicit_fields", "label_generated_image"]
 
 TC260_NS = "http://www.tc260.org.cn/ns/AIGC/1.0/"
 
@@ -35,10 +50,28 @@ def label_generated_image(data: bytes, *, content_id: str, producer_code: str, e
     """Explicit overlay + watermark + implicit label; returns the image in its original format."""
     if not content_id or not producer_code:
         raise LabelError(detail="content_id and producer_code are required")
-    out = label_image_bytes(data, text=explicit_text, position=position)
-    if watermark:
-        out = embed(out, payload_for_content_id(content_id))
+    if not watermark:
+        out = label_image_bytes(data, text=explicit_text, position=position)
+    else:
+        out = _explicit_and_watermark(data, explicit_text, position, payload_for_content_id(content_id))
     return _write_implicit(out, implicit_fields(content_id=content_id, producer_code=producer_code))
+
+
+def _explicit_and_watermark(data: bytes, text: str, position: Position, payload: int) -> bytes:
+    """One decode and one encode for both pixel changes (animated images: explicit label only;
+    CMYK comes out as RGB)."""
+    policy = default_policy().image
+    src = open_image(data, max_pixels=policy.max_pixels)
+    if getattr(src.image, "n_frames", 1) > 1:  # the watermark is for still images
+        return label_image_bytes(data, text=text, position=position)
+    original_mode = src.image.mode
+    rgb, alpha = working_rgb(upright(src))
+    drawn, _ = draw_label(rgb, text, position=position, policy=policy)
+    img = restore_mode(drawn, alpha, original_mode)
+    if img.mode not in ("RGB", "RGBA", "L"):
+        img = img.convert("RGBA" if alpha is not None else "RGB")
+    marked = Image.fromarray(embed_array(np.asarray(img), payload, key=DEFAULT_KEY, strength=1.0), img.mode)
+    return encode_image(marked, src, jpeg_quality=policy.jpeg_quality)
 
 
 def _write_implicit(data: bytes, fields: dict[str, str]) -> bytes:
@@ -59,7 +92,7 @@ def _xmp_packet(fields: dict[str, str]) -> bytes:
     return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
             '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
             f'<rdf:Description rdf:about="" xmlns:TC260="{TC260_NS}"><TC260:AIGC>{value}</TC260:AIGC>'
-            '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode("utf-8")
+            '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode()
 
 
 def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:

@@ -60,7 +60,10 @@ class ImplicitLabel:
         warnings: list[str] = []
         if self.Label not in LABEL_VALUES:
             errors.append(f"Label must be one of 1/2/3, got {self.Label!r}")
-        for name in ("ContentProducer", "ProduceID"):
+        # A generator's label ("1") names its producer; a platform marking unlabelled content
+        # "2"/"3" (Measures Art 6) may not know one, so only the propagator is required then.
+        required = ("ContentProducer", "ProduceID") if self.Label == "1" else ("ContentPropagator", "PropagateID")
+        for name in required:
             if not getattr(self, name):
                 errors.append(f"{name} is empty")
         for name in FIELDS:

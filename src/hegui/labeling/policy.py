@@ -45,6 +45,8 @@ class LabelPolicy(BaseModel):
     c2pa_remote_timeout_s: float = Field(2.0, gt=0)
     ai_digital_source_types: tuple[str, ...] = ()
     key_aliases: dict[str, str] = {}
+    explicit_text_patterns: tuple[str, ...] = ()
+    explicit_text_scan_bytes: int = Field(4096, gt=0)
 
 
 def load_policy(path: str | Path | None = None) -> LabelPolicy:

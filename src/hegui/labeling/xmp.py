@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape, quoteattr  # noqa: F401 - escape used below
+from xml.sax.saxutils import escape
 
 TC260_NS = "http://www.tc260.org.cn/ns/AIGC/1.0/"
 TC260_PREFIX = "TC260"
@@ -30,17 +30,13 @@ def new_packet(payload: str) -> str:
             f"{_description(payload)}</rdf:RDF></x:xmpmeta>{_PACKET_TAIL}")
 
 
-def _prefixes(xml: str) -> list[str]:
-    return re.findall(r'xmlns:([A-Za-z_][\w.-]*)\s*=\s*["\']' + re.escape(TC260_NS) + '["\']', xml)
-
-
 def strip_label(xml: str) -> str:
-    """Remove every TC260 AIGC property (element or attribute form)."""
-    for p in set(_prefixes(xml)) | {TC260_PREFIX}:
-        pe = re.escape(p)
-        xml = re.sub(rf"<{pe}:AIGC\b[^>]*/>", "", xml)
-        xml = re.sub(rf"<{pe}:AIGC\b[^>]*>.*?</{pe}:AIGC\s*>", "", xml, flags=re.S)
-        xml = re.sub(rf"\s{pe}:AIGC\s*=\s*(\"[^\"]*\"|'[^']*')", "", xml)
+    """Remove every ``AIGC`` property, element or attribute form, in the TC260 namespace or any
+    other (vendor namespaces are replaced too: one label per file, §6.1 c)."""
+    pe = r"[A-Za-z_][\w.-]*"
+    xml = re.sub(rf"<({pe}):AIGC\b[^>]*/>", "", xml)
+    xml = re.sub(rf"<({pe}):AIGC\b[^>]*>.*?</\1:AIGC\s*>", "", xml, flags=re.S)
+    xml = re.sub(rf"\s{pe}:AIGC\s*=\s*(\"[^\"]*\"|'[^']*')", "", xml)
     return xml
 
 

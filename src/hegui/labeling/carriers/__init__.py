@@ -18,6 +18,8 @@ BUILTIN_CARRIERS: tuple[tuple[str, str], ...] = (
     ("heif", "HeifCarrier"),
     ("mp4", "Mp4Carrier"),
     ("mkv", "MkvCarrier"),
+    ("avi", "AviCarrier"),
+    ("flv", "FlvCarrier"),
     ("wav", "WavCarrier"),
     ("vorbis", "FlacCarrier"),
     ("vorbis", "OggCarrier"),
@@ -36,11 +38,6 @@ def default_registry(policy: LabelPolicy | None = None) -> CarrierRegistry:
     policy = policy or default_policy()
     reg = CarrierRegistry()
     for module, cls in BUILTIN_CARRIERS:
-        try:
-            mod = import_module(f"hegui.labeling.carriers.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"hegui.labeling.carriers.{module}":
-                continue  # optional carrier module not present in this build
-            raise
+        mod = import_module(f"hegui.labeling.carriers.{module}")  # a missing built-in is an error
         reg.register(getattr(mod, cls)(policy))
     return reg

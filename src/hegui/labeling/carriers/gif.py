@@ -4,7 +4,7 @@ part 3; TC260 guide 20259A). LZW image data is copied unchanged."""
 from __future__ import annotations
 
 from hegui.labeling import xmp
-from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, EditCarrier, Edit, FoundLabel
+from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, Edit, EditCarrier, FoundLabel
 from hegui.labeling.carriers._util import labels_from_xmp
 
 _APP_XMP = b"\x21\xff\x0bXMP DataXMP"
@@ -31,7 +31,7 @@ def blocks(data: Buffer) -> tuple[int, list[tuple[str, int, int]]]:
     flags = data[10]
     pos = 13 + (3 * (2 << (flags & 7)) if flags & 0x80 else 0)
     head_end = pos
-    out = []
+    out: list[tuple[str, int, int]] = []
     while True:
         if pos >= len(data):
             raise CarrierCorrupt("GIF ends without trailer")

@@ -11,6 +11,7 @@ import html
 import re
 
 from hegui.labeling.carrier import Buffer, CarrierTooLarge, FoundLabel
+from hegui.labeling.policy import LabelPolicy
 
 _META_RE = re.compile(rb"<meta\b[^>]*\bname\s*=\s*[\"']?AIGC[\"']?[^>]*>", re.I)
 _CONTENT_RE = re.compile(rb"\bcontent\s*=\s*(\"([^\"]*)\"|'([^']*)')", re.I | re.S)
@@ -23,7 +24,7 @@ class HtmlCarrier:
     extensions = (".html", ".htm", ".xhtml")
     mimetypes = ("text/html", "application/xhtml+xml")
 
-    def __init__(self, policy) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, policy: LabelPolicy) -> None:
         self.policy = policy
 
     def sniff(self, prefix: bytes) -> bool | str:
@@ -44,7 +45,7 @@ class HtmlCarrier:
         if len(data) > self.policy.max_in_memory_bytes:
             raise CarrierTooLarge("HTML file too large")
         text = bytes(data)
-        tag = f'<meta name="AIGC" content="{html.escape(payload, quote=True)}">'.encode("utf-8")
+        tag = f'<meta name="AIGC" content="{html.escape(payload, quote=True)}">'.encode()
         metas = list(_META_RE.finditer(text))
         if metas:
             first = metas[0]
@@ -52,8 +53,8 @@ class HtmlCarrier:
                 text = text[:m.start()] + text[m.end():]
             return text[:first.start()] + tag + text[first.end():]
         for rx in (_HEAD_RE, _HTML_RE):
-            m = rx.search(text)
-            if m:
+            found = rx.search(text)
+            if found:
                 extra = b"" if rx is _HEAD_RE else b"<head>" + tag + b"</head>"
-                return text[:m.end()] + (tag if rx is _HEAD_RE else extra) + text[m.end():]
+                return text[:found.end()] + (tag if rx is _HEAD_RE else extra) + text[found.end():]
         return b"<head>" + tag + b"</head>\n" + text

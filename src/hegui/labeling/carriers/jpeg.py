@@ -9,7 +9,15 @@ from __future__ import annotations
 import struct
 
 from hegui.labeling import xmp
-from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, CarrierUnsupported, EditCarrier, Edit, FoundLabel
+from hegui.labeling.carrier import (
+    Buffer,
+    CarrierCorrupt,
+    CarrierMismatch,
+    CarrierUnsupported,
+    Edit,
+    EditCarrier,
+    FoundLabel,
+)
 from hegui.labeling.carriers._util import labels_from_xmp
 
 XMP_SIG = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -79,7 +87,7 @@ class JpegCarrier(EditCarrier):
             if isinstance(val, bytes):
                 val = val[8:] if val[:8] in (b"ASCII\x00\x00\x00", b"UNICODE\x00") else val
                 val = val.decode("utf-8", "replace")
-            if isinstance(val, str) and "AIGC" in val:
+            if isinstance(val, str) and "AIGC" in val and val.lstrip().startswith(("{", '"')):
                 out.append(FoundLabel.of(self.format_id, where, val.strip("\x00 "), self.policy))
         return out
 
@@ -93,14 +101,53 @@ class JpegCarrier(EditCarrier):
         if len(packet) > _MAX_APP1:
             raise CarrierUnsupported("XMP packet too large for one APP1 segment (extended XMP not written)")
         seg = b"\xff\xe1" + struct.pack(">H", len(packet) + len(XMP_SIG) + 2) + XMP_SIG + packet
+        extra = self._exif_edits(data, segs, payload)
         if existing:
             edits = [Edit(existing[0][0], existing[0][1], seg)]
             edits += [Edit(o, ln, b"") for o, ln in existing[1:]]
-            return edits
+            return edits + extra
         insert_at = 2
         for m, o, ln in segs[1:]:
             if m in (0xE0, 0xE1):
                 insert_at = o + ln
             else:
                 break
-        return [Edit(insert_at, 0, seg)]
+        return [Edit(insert_at, 0, seg)] + extra
+
+    def _exif_edits(self, data: Buffer, segs: list[tuple[int, int, int]], payload: str) -> list[Edit]:
+        """A vendor label in EXIF (UserComment/ImageDescription) is updated to ours, so the file
+        still holds one label (§6.1 c). EXIF without an AIGC value is never touched."""
+        import json
+
+        from PIL import Image
+
+        for m, o, ln in segs:
+            body = bytes(data[o + 4:o + ln])
+            if m != 0xE1 or not body.startswith(EXIF_SIG) or b"AIGC" not in body:
+                continue
+            exif = Image.Exif()
+            try:
+                exif.load(body[len(EXIF_SIG):])
+                sub = exif.get_ifd(0x8769)
+            except Exception:  # noqa: BLE001 - unreadable EXIF is left alone
+                return []
+            wrapped = payload if payload.lstrip().startswith('{"AIGC"') else json.dumps(
+                {"AIGC": json.loads(payload)}, ensure_ascii=False, separators=(",", ":"))
+            changed = False
+            uc = sub.get(0x9286)
+            uc_text = (uc[8:] if isinstance(uc, bytes) else uc or "")
+            uc_text = uc_text.decode("latin-1") if isinstance(uc_text, bytes) else uc_text
+            if "AIGC" in uc_text and uc_text.lstrip("\x00 ").startswith(("{", '"')):
+                sub[0x9286] = b"ASCII\x00\x00\x00" + wrapped.encode("utf-8")
+                changed = True
+            desc = exif.get(0x010E)
+            if isinstance(desc, str) and "AIGC" in desc and desc.lstrip().startswith(("{", '"')):
+                exif[0x010E] = wrapped
+                changed = True
+            if not changed:
+                return []
+            new = EXIF_SIG + exif.tobytes()
+            if len(new) > 65533:
+                raise CarrierUnsupported("EXIF too large after updating the vendor AIGC value")
+            return [Edit(o, ln, b"\xff\xe1" + struct.pack(">H", len(new) + 2) + new)]
+        return []

@@ -10,6 +10,7 @@ import yaml
 
 from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierTooLarge, FoundLabel
 from hegui.labeling.label import FIELDS, parse_label_value
+from hegui.labeling.policy import LabelPolicy
 
 _FM_RE = re.compile(rb"\A(\xef\xbb\xbf)?---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 _AIGC_BLOCK = re.compile(r"^AIGC[ \t]*:.*(?:\r?\n(?:[ \t]+.*|[ \t]*))*", re.M)
@@ -20,7 +21,7 @@ class MarkdownCarrier:
     extensions = (".md", ".markdown", ".mdx")
     mimetypes = ("text/markdown", "text/x-markdown")
 
-    def __init__(self, policy) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, policy: LabelPolicy) -> None:
         self.policy = policy
 
     def sniff(self, prefix: bytes) -> bool | str:

@@ -6,7 +6,16 @@ was (padded with ``Void``), or into the ``Void`` that muxers reserve before the 
 
 from __future__ import annotations
 
-from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, CarrierTooLarge, CarrierUnsupported, Edit, EditCarrier, FoundLabel
+from hegui.labeling.carrier import (
+    Buffer,
+    CarrierCorrupt,
+    CarrierMismatch,
+    CarrierTooLarge,
+    CarrierUnsupported,
+    Edit,
+    EditCarrier,
+    FoundLabel,
+)
 
 EBML, SEGMENT, SEEKHEAD, SEEK, SEEKID, SEEKPOS = 0x1A45DFA3, 0x18538067, 0x114D9B74, 0x4DBB, 0x53AB, 0x53AC
 VOID, TAGS, TAG, TARGETS, SIMPLETAG, TAGNAME, TAGSTRING, CLUSTER = (0xEC, 0x1254C367, 0x7373, 0x63C0, 0x67C8,
@@ -188,8 +197,39 @@ class MkvCarrier(EditCarrier):
                         edits.append(Edit(old[1], old[2] + old[3], void(old[2] + old[3])))
                         edits += self._patch_seek(d, kids, ds, off - ds)
                     return edits
-        raise CarrierUnsupported("no room for a Tags element without moving Clusters "
-                                 "(remux with a reserved Void, e.g. mkvmerge or ffmpeg -reserve_index_space)")
+        # c. at the end of the Segment, with the SeekHead rebuilt inside its own room (+ Voids)
+        return edits + self._append_at_end(d, kids, ds, old, new_tags)
+
+    def _append_at_end(self, d: Buffer, kids: list, ds: int, old: tuple | None, new_tags: bytes) -> list[Edit]:
+        seg_off, _ds, end, _ = self._segment(d)
+        heads = [i for i, k in enumerate(kids) if k[0] == SEEKHEAD]
+        if not heads or kids[-1][3] == _UNKNOWN:
+            raise CarrierUnsupported("no room for a Tags element without moving Clusters and no SeekHead to "
+                                     "point at one appended at the end")
+        i = heads[0]
+        sh = kids[i]
+        room = sh[2] + sh[3]
+        j = i + 1
+        while j < len(kids) and kids[j][0] == VOID and kids[j][3] != _UNKNOWN:
+            room += kids[j][2] + kids[j][3]
+            j += 1
+        new_pos = end - ds
+        seeks = [el(SEEK, el(SEEKID, sid.to_bytes((sid.bit_length() + 7) // 8, "big"))
+                     + el(SEEKPOS, pos.to_bytes(8, "big")))
+                 for sid, pos, _ in self._seeks(d, sh) if sid != TAGS]
+        seeks.append(el(SEEK, el(SEEKID, TAGS.to_bytes(4, "big")) + el(SEEKPOS, new_pos.to_bytes(8, "big"))))
+        new_sh = el(SEEKHEAD, b"".join(seeks))
+        if not (len(new_sh) == room or len(new_sh) + 2 <= room):
+            raise CarrierUnsupported("no room to extend the SeekHead for a relocated Tags element")
+        edits = [Edit(sh[1], room, new_sh + (void(room - len(new_sh)) if room > len(new_sh) else b""))]
+        if old is not None:
+            edits.append(Edit(old[1], old[2] + old[3], void(old[2] + old[3])))
+        edits.append(Edit(end, 0, new_tags))
+        _sid, il = read_id(d, seg_off)
+        size, sl = read_size(d, seg_off + il)
+        if size != _UNKNOWN:
+            edits.append(Edit(seg_off + il, sl, enc_size(size + len(new_tags), sl)))
+        return edits
 
     def _patch_seek(self, d: Buffer, kids: list, ds: int, new_pos: int) -> list[Edit]:
         out = []

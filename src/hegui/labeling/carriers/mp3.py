@@ -7,6 +7,7 @@ import io
 
 from hegui.labeling.carrier import Buffer, CarrierCorrupt, FoundLabel
 from hegui.labeling.carriers._mutagen import MutagenError, edit_in_memory
+from hegui.labeling.policy import LabelPolicy
 
 
 class Mp3Carrier:
@@ -14,7 +15,7 @@ class Mp3Carrier:
     extensions = (".mp3",)
     mimetypes = ("audio/mpeg", "audio/mp3")
 
-    def __init__(self, policy) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, policy: LabelPolicy) -> None:
         self.policy = policy
 
     def sniff(self, prefix: bytes) -> bool | str:

@@ -11,8 +11,17 @@ from __future__ import annotations
 
 import struct
 
-from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, CarrierTooLarge, CarrierUnsupported, Edit, EditCarrier, FoundLabel
-from hegui.labeling.carriers._isobmff import Box, box, brands, iter_boxes, meta_children_start, top_level
+from hegui.labeling.carrier import (
+    Buffer,
+    CarrierCorrupt,
+    CarrierMismatch,
+    CarrierTooLarge,
+    CarrierUnsupported,
+    Edit,
+    EditCarrier,
+    FoundLabel,
+)
+from hegui.labeling.carriers._isobmff import Box, box, iter_boxes, meta_children_start, top_level
 
 _HEIF_BRANDS = {b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis", b"heim", b"heis", b"hevc", b"hevx"}
 _UTF8 = 1
@@ -164,7 +173,7 @@ class Mp4Carrier(EditCarrier):
             for it in iter_boxes(data, ilst.body, ilst.end):
                 items.append((struct.unpack(">I", it.type)[0] if names else -1, bytes(data[it.offset:it.end])))
         if not names and payload is None:
-            return bytes(data[meta.offset:meta.end])
+            return self._strip_freeform(data, meta, ilst)
         keep = [i for i, n in enumerate(names, 1) if n.split(b".")[-1].upper() != b"AIGC"]
         renum = {old: new for new, old in enumerate(keep, 1)}
         new_names = [names[i - 1] for i in keep]
@@ -178,6 +187,28 @@ class Mp4Carrier(EditCarrier):
             new_items.append(self._item(len(new_names), payload))
         head = bytes(data[meta.body:start])
         return box(b"meta", head + b"".join(others) + self._keys(new_names) + box(b"ilst", b"".join(new_items)))
+
+    def _strip_freeform(self, data: Buffer, meta: Box, ilst: Box | None) -> bytes:
+        """Drop iTunes free-form ``----:…:AIGC`` items from an ``mdir`` list (one label per file)."""
+        raw = bytes(data[meta.offset:meta.end])
+        if ilst is None:
+            return raw
+        items, dropped = [], False
+        for it in iter_boxes(data, ilst.body, ilst.end):
+            if it.type == b"----":
+                sub = {b.type: b for b in iter_boxes(data, it.body, it.end)}
+                name = bytes(data[sub[b"name"].body + 4: sub[b"name"].end]) if b"name" in sub else b""
+                if name.upper() == b"AIGC":
+                    dropped = True
+                    continue
+            items.append(bytes(data[it.offset:it.end]))
+        if not dropped:
+            return raw
+        start = meta_children_start(data, meta)
+        body = bytes(data[meta.body:start])
+        for k in iter_boxes(data, start, meta.end):
+            body += box(b"ilst", b"".join(items)) if k.type == b"ilst" else bytes(data[k.offset:k.end])
+        return box(b"meta", body)
 
     @staticmethod
     def _keys(names: list[bytes]) -> bytes:

@@ -15,6 +15,8 @@ import zlib
 from xml.sax.saxutils import escape
 
 from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, CarrierTooLarge, FoundLabel
+from hegui.labeling.carriers._zip import rezip_raw
+from hegui.labeling.policy import LabelPolicy
 
 FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 _CUSTOM = "docProps/custom.xml"
@@ -32,7 +34,7 @@ class OoxmlCarrier:
                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "application/vnd.openxmlformats-officedocument.presentationml.presentation")
 
-    def __init__(self, policy) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, policy: LabelPolicy) -> None:
         self.policy = policy
 
     def sniff(self, prefix: bytes) -> bool | str:
@@ -41,7 +43,7 @@ class OoxmlCarrier:
     def _zip(self, data: Buffer) -> zipfile.ZipFile:
         try:
             z = zipfile.ZipFile(io.BytesIO(bytes(data)))
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             if bytes(data[:2]) == b"PK":
                 raise CarrierCorrupt(f"zip: {exc}") from exc
             raise CarrierMismatch("not a zip") from exc
@@ -57,8 +59,11 @@ class OoxmlCarrier:
         return z
 
     def _read_part(self, z: zipfile.ZipFile, name: str) -> str:
-        with z.open(name) as f:
-            raw = f.read(self.policy.max_xmp_bytes + 1)
+        try:
+            with z.open(name) as f:
+                raw = f.read(self.policy.max_xmp_bytes + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise CarrierCorrupt(f"zip member {name}: {exc}") from exc
         if len(raw) > self.policy.max_xmp_bytes:
             raise CarrierTooLarge(f"{name} too large")
         return raw.decode("utf-8", "replace")
@@ -106,8 +111,11 @@ class OoxmlCarrier:
             rid = next(f"rId{i}" for i in range(1, 10000) if f"rId{i}" not in ids)
             rels = rels.replace("</Relationships>",
                                 f'<Relationship Id="{rid}" Type="{_REL}" Target="docProps/custom.xml"/></Relationships>')
-        out = io.BytesIO()
         replaced = {_CUSTOM: new_custom, "[Content_Types].xml": ct.encode("utf-8"), "_rels/.rels": rels.encode("utf-8")}
+        raw = rezip_raw(data, z, replaced)  # other parts copied compressed-byte for byte
+        if raw is not None:
+            return raw
+        out = io.BytesIO()
         try:
             with zipfile.ZipFile(out, "w") as zo:
                 for info in z.infolist():
@@ -119,6 +127,6 @@ class OoxmlCarrier:
                                 dst.write(chunk)
                 for name, content in replaced.items():
                     zo.writestr(name, content, compress_type=zipfile.ZIP_DEFLATED)
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # zlib errors surface as these
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:
             raise CarrierCorrupt(f"zip member: {exc}") from exc
         return out.getvalue()

@@ -11,7 +11,15 @@ import struct
 import zlib
 
 from hegui.labeling import xmp
-from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, CarrierTooLarge, Edit, EditCarrier, FoundLabel
+from hegui.labeling.carrier import (
+    Buffer,
+    CarrierCorrupt,
+    CarrierMismatch,
+    CarrierTooLarge,
+    Edit,
+    EditCarrier,
+    FoundLabel,
+)
 from hegui.labeling.carriers._util import labels_from_xmp
 
 SIG = b"\x89PNG\r\n\x1a\n"

@@ -9,7 +9,15 @@ from __future__ import annotations
 import struct
 
 from hegui.labeling import xmp
-from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, CarrierUnsupported, Edit, EditCarrier, FoundLabel
+from hegui.labeling.carrier import (
+    Buffer,
+    CarrierCorrupt,
+    CarrierMismatch,
+    CarrierUnsupported,
+    Edit,
+    EditCarrier,
+    FoundLabel,
+)
 from hegui.labeling.carriers._util import labels_from_xmp
 
 _SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}

@@ -7,6 +7,7 @@ import io
 
 from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierUnsupported, FoundLabel
 from hegui.labeling.carriers._mutagen import MutagenError, edit_in_memory
+from hegui.labeling.policy import LabelPolicy
 
 
 class _VorbisCommentCarrier:
@@ -14,7 +15,7 @@ class _VorbisCommentCarrier:
     extensions: tuple[str, ...] = ()
     mimetypes: tuple[str, ...] = ()
 
-    def __init__(self, policy) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, policy: LabelPolicy) -> None:
         self.policy = policy
 
     def _open(self, fileobj: io.BytesIO):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 
 from hegui.labeling.carrier import Buffer, CarrierTooLarge, CarrierUnsupported, Edit, EditCarrier, FoundLabel
-from hegui.labeling.carriers.webp import riff_chunks, riff_chunk
+from hegui.labeling.carriers.webp import riff_chunk, riff_chunks
 
 
 class WavCarrier(EditCarrier):

@@ -9,8 +9,17 @@ from __future__ import annotations
 import struct
 
 from hegui.labeling import xmp
-from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, CarrierUnsupported, EditCarrier, FoundLabel
+from hegui.labeling.carrier import (
+    Buffer,
+    CarrierCorrupt,
+    CarrierMismatch,
+    CarrierUnsupported,
+    Edit,
+    FoundLabel,
+    apply_edits,
+)
 from hegui.labeling.carriers._util import labels_from_xmp
+from hegui.labeling.policy import LabelPolicy
 
 _XMP_FLAG, _ALPHA_FLAG = 0x04, 0x10
 
@@ -42,7 +51,7 @@ class WebpCarrier:
     extensions = (".webp",)
     mimetypes = ("image/webp",)
 
-    def __init__(self, policy) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, policy: LabelPolicy) -> None:
         self.policy = policy
 
     def sniff(self, prefix: bytes) -> bool | str:
@@ -56,26 +65,40 @@ class WebpCarrier:
                                          self.policy)
         return found
 
-    def write(self, data: Buffer, payload: str) -> bytes:
+    def plan(self, data: Buffer, payload: str) -> list[Edit]:
         cs = riff_chunks(data, b"WEBP")
         if not cs:
             raise CarrierCorrupt("WebP has no chunks")
-        body = lambda c: bytes(data[c[1] + 8: c[1] + 8 + c[2]])  # noqa: E731
-        raw = lambda c: bytes(data[c[1]: c[1] + 8 + c[2] + (c[2] & 1)])  # noqa: E731
         xmps = [c for c in cs if c[0] == b"XMP "]
-        old = body(xmps[0]).decode("utf-8", "replace") if xmps else None
-        packet = xmp.merge_packet(old, payload).encode("utf-8")
-        rest = [c for c in cs if c[0] not in (b"XMP ", b"VP8X")]
-        if cs[0][0] == b"VP8X":
-            vp8x = bytearray(body(cs[0]))
-            if len(vp8x) < 10:
+        old = bytes(data[xmps[0][1] + 8: xmps[0][1] + 8 + xmps[0][2]]).decode("utf-8", "replace") if xmps else None
+        packet = riff_chunk(b"XMP ", xmp.merge_packet(old, payload).encode("utf-8"))
+        first = cs[0]
+        if first[0] == b"VP8X":
+            if first[2] < 10:
                 raise CarrierCorrupt("VP8X chunk too short")
+            edits = [Edit(first[1] + 8, 1, bytes([data[first[1] + 8] | _XMP_FLAG]))]
+            added = 0
         else:
-            vp8x = self._vp8x_for(cs[0][0], body(cs[0]))
-        vp8x[0] |= _XMP_FLAG
-        parts = [riff_chunk(b"VP8X", bytes(vp8x))] + [raw(c) for c in rest] + [riff_chunk(b"XMP ", packet)]
-        out = b"".join(parts)
-        return b"RIFF" + struct.pack("<I", len(out) + 4) + b"WEBP" + out
+            vp8x = self._vp8x_for(first[0], bytes(data[first[1] + 8: first[1] + 8 + first[2]]))
+            vp8x[0] |= _XMP_FLAG
+            head = riff_chunk(b"VP8X", bytes(vp8x))
+            edits = [Edit(first[1], 0, head)]
+            added = len(head)
+        removed = 0
+        for _c, off, ln in xmps:
+            size = 8 + ln + (ln & 1)
+            edits.append(Edit(off, min(size, len(data) - off), b""))
+            removed += size
+        last = cs[-1]
+        end = min(len(data), last[1] + 8 + last[2] + (last[2] & 1))
+        pad = b"\x00" if end & 1 else b""
+        edits.append(Edit(end, len(data) - end, pad + packet))  # drops trailing bytes outside RIFF
+        new_size = end - 8 - removed + added + len(pad) + len(packet)
+        edits.append(Edit(4, 4, struct.pack("<I", new_size)))
+        return edits
+
+    def write(self, data: Buffer, payload: str) -> bytes:
+        return apply_edits(data, self.plan(data, payload))
 
     @staticmethod
     def _vp8x_for(cid: bytes, b: bytes) -> bytearray:

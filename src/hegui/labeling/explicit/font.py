@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 from PIL import ImageFont
 
@@ -16,7 +17,7 @@ from hegui.labeling.explicit.errors import GlyphMissing
 FONT_FILE = "NotoSansCJKsc-Bold-subset.otf"
 
 
-def _fonts_dir():  # type: ignore[no-untyped-def]
+def _fonts_dir() -> Traversable:
     return resources.files("hegui").joinpath("data", "fonts")
 
 

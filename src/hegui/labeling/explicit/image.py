@@ -48,8 +48,8 @@ def _is_measured(ch: str) -> bool:
 
 @lru_cache(maxsize=256)
 def _ink_height(ch: str, size: int) -> int:
-    left, top, right, bottom = label_font(size).getbbox(ch)
-    return bottom - top
+    _, top, _, bottom = label_font(size).getbbox(ch)
+    return int(bottom - top)
 
 
 def glyph_height(text: str, size: int) -> int:
@@ -78,8 +78,8 @@ def geometry(width: int, height: int, text: str, position: Position, policy: Ima
     font = label_font(size)
     margin = math.ceil(policy.margin_ratio * short)
     while True:
-        stroke = max(1, round(size * 0.06))
-        left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
+        stroke = round(size * 0.06) if size >= 16 else 0  # thin glyphs: the box alone gives contrast
+        left, top, right, bottom = (int(v) for v in font.getbbox(text, stroke_width=stroke))
         pad = max(2, round(size * 0.25))
         bw, bh = right - left + 2 * pad, bottom - top + 2 * pad
         if bw + 2 * margin <= width and bh + 2 * margin <= height:

@@ -8,7 +8,13 @@ from PIL import Image, ImageSequence
 
 from hegui.labeling.explicit.config import ImagePolicy, default_policy
 from hegui.labeling.explicit.image import Position, draw_label
-from hegui.labeling.explicit.media import encode_image, open_image, restore_mode, upright, working_rgb
+from hegui.labeling.explicit.media import (
+    encode_image,
+    open_image,
+    restore_mode,
+    upright,
+    working_rgb,
+)
 
 
 def label_image_bytes(data: bytes, *, text: str = "AI生成", position: Position = Position.BOTTOM_RIGHT,

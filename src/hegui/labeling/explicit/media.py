@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image, ImageFile, ImageOps
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from hegui.labeling.explicit.errors import ImageTooLarge, MediaUnreadable, MediaUnsupported
+from hegui.labeling.explicit.errors import (
+    ImageTooLarge,
+    MediaUnreadable,
+    MediaUnsupported,
+)
 
 #: formats we re-encode after drawing; others are refused rather than silently converted
 WRITABLE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
@@ -49,8 +54,9 @@ def open_image(data: bytes, *, max_pixels: int) -> DecodedImage:
                 _check_size(img, max_pixels)
                 img.load()
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-                raise ImageTooLarge(pixels="?", limit=max_pixels) from exc
-            except Image.UnidentifiedImageError as exc:
+                found = re.search(r"\((\d+) pixels\)", str(exc))
+                raise ImageTooLarge(pixels=found.group(1) if found else "?", limit=max_pixels) from exc
+            except UnidentifiedImageError as exc:
                 raise MediaUnreadable(detail="not a recognised image format") from exc
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
                 raise MediaUnreadable(detail=str(exc) or type(exc).__name__) from exc
@@ -59,7 +65,7 @@ def open_image(data: bytes, *, max_pixels: int) -> DecodedImage:
     fmt = (img.format or "").upper()
     if fmt not in WRITABLE_FORMATS:
         raise MediaUnsupported(detail=f"image format {fmt or 'unknown'}")
-    info = dict(img.info)
+    info = {str(k): v for k, v in img.info.items()}
     return DecodedImage(image=img, format=fmt, info=info, exif=info.get("exif"), icc=info.get("icc_profile"))
 
 

@@ -81,8 +81,9 @@ def detect_array(arr: np.ndarray, *, key: bytes = DEFAULT_KEY) -> WatermarkResul
                                   if a.shape[2] >= 3 else a[..., 0])
     cand = search(np.ascontiguousarray(luma, dtype=np.float32), key)
     found = cand.payload is not None
+    payload = int.from_bytes(cand.payload, "big") if cand.payload is not None else None
     conf = 1.0 - max(cand.byte_errors, 0) / 16 * 0.5 if found else min(0.5, max(0.0, cand.sync_z / (2 * SYNC_Z_HINT)))
-    return WatermarkResult(found=found, payload=int.from_bytes(cand.payload, "big") if found else None,
+    return WatermarkResult(found=found, payload=payload,
                            raw_payload=int.from_bytes(cand.raw[:PAYLOAD_BYTES], "big"),
                            byte_errors=cand.byte_errors, sync_z=cand.sync_z, scale=cand.scale, confidence=conf)
 

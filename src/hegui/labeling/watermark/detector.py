@@ -9,10 +9,19 @@ import numpy as np
 from PIL import Image
 
 from hegui.labeling.watermark.code import PAYLOAD_BYTES, decode
-from hegui.labeling.watermark.pattern import CELL, GRID, TILE, layout, sync_template
+from hegui.labeling.watermark.pattern import (
+    CELL,
+    GRID,
+    TILE,
+    carrier,
+    layout,
+    sync_template,
+)
 
 #: candidate scale factors (watermarked image → observed image) tried in this order
 SCALES = (1.0, 0.5, 0.75, 1.5, 2.0, 0.25, 0.9, 0.8, 0.6, 0.4, 0.33)
+#: at scales other than 1 only a centre region of at most this many pixels (embedding scale) is used
+MAX_RESAMPLED_SIDE = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +46,13 @@ def _box(a: np.ndarray, k: int) -> np.ndarray:
 
 def _whiten(luma: np.ndarray) -> np.ndarray:
     """High-pass and clip so strong edges do not swamp the faint pattern."""
-    r = luma - _box(luma, 2 * CELL + 1)
+    r = luma - _box(luma, CELL + 1)
     lim = 3.0 * float(np.median(np.abs(r))) + 1.0
     return np.clip(r, -lim, lim)
 
 
 def _fold(r: np.ndarray) -> np.ndarray:
+    """Average of all tiles (partial tiles at the edges count where they exist)."""
     h, w = r.shape
     ph, pw = -(-h // TILE) * TILE, -(-w // TILE) * TILE
     acc = np.zeros((ph, pw), dtype=np.float32)
@@ -55,14 +65,19 @@ def _fold(r: np.ndarray) -> np.ndarray:
 
 
 def _cells(folded: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    g = np.roll(folded, (-dy, -dx), axis=(0, 1)).reshape(GRID, CELL, GRID, CELL)
-    inner = g[:, 1:-1, :, 1:-1]  # cell centres survive resampling best
-    return inner.mean(axis=(1, 3)).reshape(-1)
+    """Demodulate: per-cell correlation with the carrier at the found offset."""
+    g = (np.roll(folded, (-dy, -dx), axis=(0, 1)) * carrier()).reshape(GRID, CELL, GRID, CELL)
+    return g.mean(axis=(1, 3)).reshape(-1)
 
 
 def analyse(luma: np.ndarray, key: bytes, scale: float) -> Candidate:
     if scale != 1.0:
         h, w = luma.shape
+        side = int(MAX_RESAMPLED_SIDE * scale)  # bound time and memory: a centre region is enough
+        if h > side or w > side:
+            y0, x0 = max(0, (h - side) // 2), max(0, (w - side) // 2)
+            luma = luma[y0:y0 + side, x0:x0 + side]
+            h, w = luma.shape
         size = (max(1, round(w / scale)), max(1, round(h / scale)))
         luma = np.asarray(Image.fromarray(luma).resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
     folded = _fold(_whiten(luma))
@@ -74,7 +89,7 @@ def analyse(luma: np.ndarray, key: bytes, scale: float) -> Candidate:
     cells = _cells(folded, int(dy), int(dx))
     _, _, data = layout(key)
     soft = cells[data]
-    payload, raw, errors = decode((soft > 0).astype(np.int8), key)
+    payload, raw, errors = decode(soft, key)
     return Candidate(scale, (int(dy), int(dx)), z, payload, raw, errors, soft)
 
 

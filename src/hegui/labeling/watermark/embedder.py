@@ -8,8 +8,10 @@ from PIL import Image
 from hegui.labeling.watermark.code import encode
 from hegui.labeling.watermark.pattern import TILE, tile
 
-#: luma amplitude at strength 1.0 (PSNR ≈ 41 dB on 8-bit images; see docs)
-BASE_AMPLITUDE = 2.2
+#: luma amplitude at strength 1.0 (PSNR ≈ 40.4 dB on 8-bit images; see docs)
+BASE_AMPLITUDE = 2.45
+#: mean squared luma change allowed at strength 1: PSNR 40.1 dB (GB-independent goal of issue 4)
+MAX_MSE = 255.0**2 / 10 ** (40.1 / 10)
 
 
 def _texture_mask(luma: np.ndarray) -> np.ndarray:
@@ -33,9 +35,13 @@ def embed_array(rgb: np.ndarray, payload: int | bytes, *, key: bytes, strength: 
     luma = (color.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)[: color.shape[2]]
             if color.shape[2] == 3 else color[..., 0].astype(np.float32))
     delta = wm * (BASE_AMPLITUDE * strength) * _texture_mask(luma)
-    out = rgb.copy()
+    step = np.rint(delta).astype(np.int16)  # integer delta: the same rounding for R, G and B
+    mse = float(np.mean(step.astype(np.float32) ** 2))
+    cap = MAX_MSE * strength * strength
+    if mse > cap:  # rounding pushed it over: scale down so PSNR stays >= 40 dB at strength 1
+        step = np.rint(delta * np.float32(np.sqrt(cap / mse))).astype(np.int16)
     if rgb.ndim == 2:
-        out[:] = np.clip(rgb + delta + 0.5, 0, 255).astype(np.uint8)
-    else:
-        out[..., :3] = np.clip(rgb[..., :3] + delta[..., None] + 0.5, 0, 255).astype(np.uint8)
+        return np.clip(rgb.astype(np.int16) + step, 0, 255).astype(np.uint8)
+    out = rgb.copy()
+    out[..., :3] = np.clip(rgb[..., :3].astype(np.int16) + step[..., None], 0, 255).astype(np.uint8)
     return out

@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 48778c657f7b
+Revision ID: 9ea95ada7e21
 Revises: 
-Create Date: 2026-11-23 01:46:09.551383
+Create Date: 2026-11-23 02:21:54.804642
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '48778c657f7b'
+revision = '9ea95ada7e21'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -48,6 +48,67 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
 
+    op.create_table('cases',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('tracking', sa.String(length=24), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('channel', sa.String(length=8), nullable=False),
+    sa.Column('lang', sa.String(length=4), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('contact', sa.String(length=200), nullable=True),
+    sa.Column('subject_user', sa.String(length=80), nullable=True),
+    sa.Column('subject_app', sa.String(length=32), nullable=True),
+    sa.Column('content_id', sa.String(length=48), nullable=True),
+    sa.Column('assignee', sa.String(length=80), nullable=True),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('resolution', sa.Text(), nullable=True),
+    sa.Column('feedback', sa.Text(), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=False),
+    sa.Column('alerted', sa.String(length=16), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
+    sa.UniqueConstraint('tracking', name=op.f('uq_cases_tracking'))
+    )
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_subject_user'), ['subject_user'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_type'), ['type'], unique=False)
+
+    op.create_table('pi_changes',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.String(length=80), nullable=False),
+    sa.Column('case_id', sa.String(length=32), nullable=True),
+    sa.Column('field', sa.String(length=32), nullable=False),
+    sa.Column('old_masked', sa.String(length=40), nullable=True),
+    sa.Column('new_masked', sa.String(length=40), nullable=True),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pi_changes'))
+    )
+    with op.batch_alter_table('pi_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pi_changes_user_id'), ['user_id'], unique=False)
+
+    op.create_table('regen_blocklist',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('exact_hash', sa.String(length=64), nullable=True),
+    sa.Column('simhash', sa.String(length=16), nullable=True),
+    sa.Column('minhash', sa.LargeBinary(), nullable=True),
+    sa.Column('phash', sa.String(length=64), nullable=True),
+    sa.Column('takedown_id', sa.String(length=32), nullable=True),
+    sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_regen_blocklist'))
+    )
+    with op.batch_alter_table('regen_blocklist', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_regen_blocklist_exact_hash'), ['exact_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_regen_blocklist_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('review_queue',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('record_id', sa.String(length=32), nullable=True),
@@ -66,6 +127,54 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_review_queue_record_id'), ['record_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_queue_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_queue_user_id'), ['user_id'], unique=False)
+
+    op.create_table('sanctions',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.String(length=80), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('functions', sa.JSON(), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('case_id', sa.String(length=32), nullable=True),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('lifted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sanctions'))
+    )
+    with op.batch_alter_table('sanctions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sanctions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('takedowns',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('content_id', sa.String(length=48), nullable=False),
+    sa.Column('record_id', sa.String(length=32), nullable=True),
+    sa.Column('case_id', sa.String(length=32), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('refutation_zh', sa.Text(), nullable=True),
+    sa.Column('refutation_en', sa.Text(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_takedowns'))
+    )
+    with op.batch_alter_table('takedowns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_takedowns_content_id'), ['content_id'], unique=False)
+
+    op.create_table('unlabelled_exports',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.String(length=200), nullable=False),
+    sa.Column('content_id', sa.String(length=200), nullable=False),
+    sa.Column('recipient', sa.Text(), nullable=False),
+    sa.Column('agreement_version', sa.String(length=64), nullable=True),
+    sa.Column('agreement_covers', sa.Boolean(), nullable=False),
+    sa.Column('implicit_label_kept', sa.Boolean(), nullable=False),
+    sa.Column('granted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('retain_until', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unlabelled_exports'))
+    )
+    with op.batch_alter_table('unlabelled_exports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unlabelled_exports_content_id'), ['content_id'], unique=False)
+        batch_op.create_index('ix_unlabelled_exports_retain_until', ['retain_until'], unique=False)
+        batch_op.create_index(batch_op.f('ix_unlabelled_exports_user_id'), ['user_id'], unique=False)
 
     op.create_table('usage_records',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -98,6 +207,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_usage_records_user_id'), ['user_id'], unique=False)
         batch_op.create_index('ix_usage_user_time', ['user_id', 'created_at'], unique=False)
 
+    op.create_table('violation_counters',
+    sa.Column('user_id', sa.String(length=80), nullable=False),
+    sa.Column('streak', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=True),
+    sa.Column('day_count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_violation_counters'))
+    )
     op.create_table('api_keys',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('app_id', sa.String(length=32), nullable=False),
@@ -112,6 +228,35 @@ def upgrade() -> None:
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_keys_app_id'), ['app_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_api_keys_prefix'), ['prefix'], unique=False)
+
+    op.create_table('case_events',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('case_id', sa.String(length=32), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('src', sa.String(length=16), nullable=True),
+    sa.Column('dst', sa.String(length=16), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_events_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_events'))
+    )
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_events_case_id'), ['case_id'], unique=False)
+
+    op.create_table('case_evidence',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('case_id', sa.String(length=32), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('media_type', sa.String(length=60), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('stored_as', sa.String(length=80), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_evidence_case_id_cases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_evidence'))
+    )
+    with op.batch_alter_table('case_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_evidence_case_id'), ['case_id'], unique=False)
 
     op.create_table('end_users',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -211,11 +356,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_end_users_id_hmac'))
 
     op.drop_table('end_users')
+    with op.batch_alter_table('case_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_evidence_case_id'))
+
+    op.drop_table('case_evidence')
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
+
+    op.drop_table('case_events')
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_keys_prefix'))
         batch_op.drop_index(batch_op.f('ix_api_keys_app_id'))
 
     op.drop_table('api_keys')
+    op.drop_table('violation_counters')
     with op.batch_alter_table('usage_records', schema=None) as batch_op:
         batch_op.drop_index('ix_usage_user_time')
         batch_op.drop_index(batch_op.f('ix_usage_records_user_id'))
@@ -223,12 +377,41 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_usage_records_created_at'))
 
     op.drop_table('usage_records')
+    with op.batch_alter_table('unlabelled_exports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unlabelled_exports_user_id'))
+        batch_op.drop_index('ix_unlabelled_exports_retain_until')
+        batch_op.drop_index(batch_op.f('ix_unlabelled_exports_content_id'))
+
+    op.drop_table('unlabelled_exports')
+    with op.batch_alter_table('takedowns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_takedowns_content_id'))
+
+    op.drop_table('takedowns')
+    with op.batch_alter_table('sanctions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sanctions_user_id'))
+
+    op.drop_table('sanctions')
     with op.batch_alter_table('review_queue', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_queue_user_id'))
         batch_op.drop_index(batch_op.f('ix_review_queue_status'))
         batch_op.drop_index(batch_op.f('ix_review_queue_record_id'))
 
     op.drop_table('review_queue')
+    with op.batch_alter_table('regen_blocklist', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_regen_blocklist_expires_at'))
+        batch_op.drop_index(batch_op.f('ix_regen_blocklist_exact_hash'))
+
+    op.drop_table('regen_blocklist')
+    with op.batch_alter_table('pi_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pi_changes_user_id'))
+
+    op.drop_table('pi_changes')
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cases_type'))
+        batch_op.drop_index(batch_op.f('ix_cases_subject_user'))
+        batch_op.drop_index(batch_op.f('ix_cases_status'))
+
+    op.drop_table('cases')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))
 

@@ -1,0 +1,170 @@
+"""One object the routes, console and CLI share: each method is one transaction (nothing
+half-done) with its audit entries inside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hegui.cases import pi_requests, sanctions, takedown, workflow
+from hegui.cases.calendar import WorkingCalendar, default_calendar
+from hegui.cases.config import CasesConfig, load_config
+from hegui.cases.enforcement import CaseEnforcement
+from hegui.cases.errors import SubjectNotFound
+from hegui.cases.intake import TZ, TokenBucket, Upload, submit
+from hegui.cases.models import Case
+from hegui.errors import ValidationFailed
+from hegui.gateway.services import Services
+from hegui.records import audit
+
+log = logging.getLogger("hegui.cases")
+PI_ACTIONS = {"pi_access": "export", "pi_copy": "export", "pi_correct": "correct", "pi_supplement": "correct",
+              "pi_delete": "erase", "pi_withdraw": "withdraw"}
+
+
+class CaseDesk:
+    def __init__(self, services: Services, config: CasesConfig | None = None,
+                 calendar: WorkingCalendar | None = None) -> None:
+        self.sv = services
+        self.config = config or load_config(services.settings.var_dir)
+        self.calendar = calendar or default_calendar()
+        var = Path(services.settings.var_dir)
+        self.evidence_dir = var / "evidence"
+        self.calendar_notes: list[str] = []
+        self.exports_dir = var / "pi-exports"
+        self.bucket = TokenBucket(self.config.intake.burst, self.config.intake.per_hour)
+        self.api_bucket = TokenBucket(self.config.intake.api_burst, self.config.intake.api_per_hour)
+        enf = services.enforcement
+        if isinstance(enf, CaseEnforcement):
+            self.blocklist = enf.blocklist
+        else:
+            from hegui.cases.blocklist import Blocklist
+
+            labels = services.settings.labels
+            self.blocklist = Blocklist(services.db, self.config.blocklist, (labels.text_prefix, labels.text_suffix))
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(TZ).date()
+
+    # -- intake ------------------------------------------------------------------------------
+    def submit(self, **kw: Any) -> Case:
+        uploads: list[Upload] = kw.pop("uploads", []) or []
+        with self.sv.db.session() as s:
+            return submit(s, self.config, self.calendar, self.evidence_dir, uploads=uploads, **kw)
+
+    # -- workflow ----------------------------------------------------------------------------
+    def transition(self, key: str, dst: str, actor: str, note: str = "") -> Case:
+        with self.sv.db.session() as s:
+            return workflow.transition(s, workflow.get_case(s, key), dst, actor, note)
+
+    def assign(self, key: str, assignee: str, actor: str) -> Case:
+        with self.sv.db.session() as s:
+            return workflow.assign(s, workflow.get_case(s, key), assignee, actor)
+
+    def note(self, key: str, note: str, actor: str) -> Case:
+        with self.sv.db.session() as s:
+            return workflow.add_note(s, workflow.get_case(s, key), note, actor)
+
+    # -- actions the system carries out ------------------------------------------------------
+    def execute_pi(self, key: str, actor: str, field: str = "", value: str = "") -> dict[str, Any]:
+        """Carry out a PI request case; the case moves to resolved in the same transaction."""
+        files: list[str] = []
+        with self.sv.db.session() as s:
+            case = workflow.get_case(s, key)
+            action = PI_ACTIONS.get(case.type)
+            if action is None:
+                raise ValidationFailed(message_en=f"case type {case.type} is not a personal-information request",
+                                       message_zh=f"案件类型 {case.type} 不是个人信息权利请求")
+            if case.status not in ("triaged", "in_review"):
+                raise ValidationFailed(message_en="triage the case (and verify the requester) before executing it",
+                                       message_zh="请先分拣案件并核验请求人身份，再执行")
+            if not case.subject_user:
+                raise SubjectNotFound(user="(unresolved account / 未匹配账号)")
+            user = pi_requests.find_subject(s, case.subject_user)
+            result: dict[str, Any] = {"action": action}
+            if action == "export":
+                data = pi_requests.export(s, self.sv.keys, user, actor)
+                name = f"{case.tracking}.zip"
+                self.exports_dir.mkdir(parents=True, exist_ok=True)
+                from hegui.cases.intake import _atomic_write
+
+                _atomic_write(self.exports_dir / name, data)
+                result.update(archive=name, bytes=len(data))
+            elif action == "correct":
+                pi_requests.correct(s, self.sv.keys, self.sv.identity, user, field, value, actor, case.id,
+                                    store_full=self.sv.settings.security.store_full_identity)
+                result.update(field=field)
+            elif action == "withdraw":
+                pi_requests.withdraw_consent(s, self.sv.keys, user, actor)
+            else:
+                counts, files = pi_requests.erase(s, self.sv.keys, user, actor)
+                result.update(counts)
+            case.result = {**(case.result or {}), **result}
+            workflow.transition(s, case, "resolved", actor, f"executed {action} / 已执行")
+        if files:
+            pi_requests.remove_output_files(self.sv.outputs_dir, files)
+        return result
+
+    def take_down(self, content_id: str, reason: str, actor: str, case_key: str = "", refutation_zh: str = "",
+                  refutation_en: str = "") -> str:
+        with self.sv.db.session() as s:
+            case = workflow.get_case(s, case_key) if case_key else None
+            row = takedown.take_down(s, self.sv.keys, self.blocklist, self.sv.outputs_dir, content_id, reason, actor,
+                                     case_id=case.id if case else None, refutation_zh=refutation_zh,
+                                     refutation_en=refutation_en)
+            if case is not None:
+                case.result = {**(case.result or {}), "takedown": row.id}
+                workflow.add_note(s, case, f"content {row.content_id} taken down / 已下架", actor)
+            tid = row.id
+        self.blocklist.invalidate()
+        return tid
+
+    def sanction(self, user_id: str, kind: str, reason: str, actor: str, hours: float | None = None,
+                 functions: tuple[str, ...] = (), case_key: str = "") -> str:
+        with self.sv.db.session() as s:
+            case = workflow.get_case(s, case_key) if case_key else None
+            row = sanctions.impose(s, self.sv.keys, user_id, kind, reason, actor, hours=hours, functions=functions,
+                                   case_id=case.id if case else None)
+            return row.id
+
+    def lift(self, sanction_id: str, actor: str, reason: str) -> None:
+        with self.sv.db.session() as s:
+            sanctions.lift(s, self.sv.keys, sanction_id, actor, reason)
+
+    # -- deadlines ---------------------------------------------------------------------------
+    def alerts(self) -> list[workflow.Alert]:
+        with self.sv.db.session() as s:
+            return workflow.alerts(s, self.calendar, self.config.due_soon_working_days, self.today())
+
+    def send_alerts(self, actor: str = "system:alerts", client: httpx.Client | None = None) -> int:
+        """POST new overdue / due-soon alerts to the configured webhook; each case once per kind."""
+        url = self.config.webhook_url
+        if not url:
+            return 0
+        sent = 0
+        with self.sv.db.session() as s:
+            items = workflow.alerts(s, self.calendar, self.config.due_soon_working_days, self.today())
+            fresh = [a for a in items if s.get(Case, a.case.id).alerted != a.kind]
+            if not fresh:
+                return 0
+            payload = {"alerts": [{"tracking": a.case.tracking, "type": a.case.type, "kind": a.kind,
+                                   "due_on": a.case.due_on.isoformat() if a.case.due_on else None,
+                                   "working_days_left": a.working_days_left, "status": a.case.status}
+                                  for a in fresh]}
+            own = client is None
+            client = client or httpx.Client(timeout=10)
+            try:
+                r = client.post(url, json=payload)
+                r.raise_for_status()
+            finally:
+                if own:
+                    client.close()
+            for a in fresh:
+                s.get(Case, a.case.id).alerted = a.kind
+                sent += 1
+            audit.append(s, actor, "case.alerts_sent", "webhook", {"count": sent})
+        return sent

@@ -1,0 +1,264 @@
+"""Console pages for the review queue, end users and sanctions, records search and policy packs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from hegui.cases import sanctions, takedown
+from hegui.cases.models import Sanction
+from hegui.console.auth import ADMIN, ALL, WORK, action, actor, page, services_of
+from hegui.console.packs import PackStore
+from hegui.console.render import render
+from hegui.errors import NotFound, ValidationFailed
+from hegui.records import audit
+from hegui.storage.base import utcnow
+from hegui.storage.models import EndUser, ReviewItem, UsageContent, UsageRecord
+
+router = APIRouter(prefix="/console")
+
+
+def _desk(request: Request):
+    return request.app.state.case_desk
+
+
+# -- review queue ------------------------------------------------------------------------------
+@router.get("/review")
+def review_queue(request: Request):
+    sv = services_of(request)
+    show_all = request.query_params.get("all") == "1"
+
+    def show(sess):
+        with sv.db.session() as s:
+            q = select(ReviewItem).order_by(ReviewItem.created_at.desc()).limit(100)
+            if not show_all:
+                q = q.where(ReviewItem.status == "pending")
+            items = list(s.scalars(q))
+            texts = {i.id: sv.keys.unseal(i.text_enc, b"review").decode() if i.text_enc else "" for i in items}
+            if items:
+                audit.append(s, actor(sess), "review.viewed", "review_queue", {"items": len(items)})
+        return render(request, "review.html", sess=sess, items=items, texts=texts, show_all=show_all)
+
+    return page(request, ALL, show)
+
+
+@router.post("/review/{item_id}")
+async def review_decide(request: Request, item_id: str):
+    sv, desk = services_of(request), _desk(request)
+
+    def run(sess, form):
+        decision = form.get("decision")
+        if decision not in ("approve", "block", "blocklist"):
+            raise ValidationFailed(detail="decision must be approve, block or blocklist")
+        with sv.db.session() as s:
+            item = s.get(ReviewItem, item_id)
+            if item is None:
+                raise NotFound(detail=f"review item {item_id}")
+            if item.status != "pending":
+                raise ValidationFailed(message_en="this item was already decided", message_zh="该条目已处理")
+            item.status = "approved" if decision == "approve" else "blocked"
+            item.decided_by, item.decided_at = sess.username, utcnow()
+            item.note = form.get("note")[:2000] or None
+            detail = {"decision": decision, "direction": item.direction}
+            if decision == "block" and item.direction == "output" and item.record_id:
+                rec = s.get(UsageRecord, item.record_id)
+                if rec is not None and rec.content_id and rec.taken_down_at is None:
+                    td = takedown.take_down(s, sv.keys, desk.blocklist, sv.outputs_dir, rec.content_id,
+                                            item.note or "blocked in review / 审核拦截", actor(sess))
+                    detail["takedown"] = td.id
+            if decision == "blocklist":
+                text = sv.keys.unseal(item.text_enc, b"review").decode() if item.text_enc else ""
+                if not text.strip():
+                    raise ValidationFailed(message_en="the item has no text to blocklist", message_zh="该条目没有可加入名单的文本")
+                s.add(desk.blocklist.text_entry(text, "review"))
+            audit.append(s, actor(sess), "review.decided", f"review:{item.id}", detail)
+        desk.blocklist.invalidate()
+        return "/console/review"
+
+    return await action(request, WORK, run)
+
+
+@router.post("/review/{item_id}/lexicon")
+async def review_lexicon(request: Request, item_id: str):
+    sv = services_of(request)
+    store = PackStore(sv.settings)
+
+    def run(sess, form):
+        with sv.db.session() as s:
+            if s.get(ReviewItem, item_id) is None:
+                raise NotFound(detail=f"review item {item_id}")
+            version = store.add_term(form.get("term"), form.get("risk"), actor(sess))
+            audit.append(s, actor(sess), "lexicon.term_added", "pack:console-lexicon",
+                         {"version": version, "risk": form.get("risk"), "review": item_id})
+        return "/console/review"
+
+    return await action(request, WORK, run)
+
+
+# -- users and sanctions -----------------------------------------------------------------------
+@router.get("/users")
+def users(request: Request):
+    sv = services_of(request)
+    q = request.query_params.get("q", "").strip()
+
+    def show(sess):
+        today = dt.date.today()
+        with sv.db.session() as s:
+            stmt = select(EndUser).order_by(EndUser.created_at.desc()).limit(200)
+            if q:
+                stmt = stmt.where(EndUser.external_id == q)
+            rows = list(s.scalars(stmt))
+            active = {u.id: sanctions.active(s, u.id) for u in rows}
+        return render(request, "users.html", sess=sess, users=rows, active=active, today=today, q=q)
+
+    return page(request, ALL, show)
+
+
+@router.get("/users/{user_id}")
+def user_detail(request: Request, user_id: str):
+    sv = services_of(request)
+
+    def show(sess):
+        with sv.db.session() as s:
+            user = s.get(EndUser, user_id)
+            if user is None:
+                raise NotFound(detail=f"end user {user_id}")
+            rows = list(s.scalars(select(Sanction).where(Sanction.user_id == user_id).order_by(Sanction.starts_at.desc())))
+            act = {x.id for x in sanctions.active(s, user_id)}
+        return render(request, "user.html", sess=sess, user=user, sanctions=rows, active=act, today=dt.date.today(),
+                      kinds=sanctions.KINDS, functions=sanctions.FUNCTIONS)
+
+    return page(request, ALL, show)
+
+
+@router.post("/users/{user_id}/sanction")
+async def user_sanction(request: Request, user_id: str):
+    desk = _desk(request)
+
+    def run(sess, form):
+        hours = form.get("hours").strip()
+        try:
+            h = float(hours) if hours else None
+        except ValueError as exc:
+            raise ValidationFailed(message_en="hours must be a number", message_zh="时长须为数字") from exc
+        desk.sanction(user_id, form.get("kind"), form.get("reason"), actor(sess), h, tuple(form.getlist("functions")),
+                      form.get("case"))
+        return f"/console/users/{user_id}"
+
+    return await action(request, ADMIN, run)
+
+
+@router.post("/sanctions/{sanction_id}/lift")
+async def sanction_lift(request: Request, sanction_id: str):
+    sv, desk = services_of(request), _desk(request)
+
+    def run(sess, form):
+        desk.lift(sanction_id, actor(sess), form.get("reason") or "lifted")
+        with sv.db.session() as s:
+            row = s.get(Sanction, sanction_id)
+            return f"/console/users/{row.user_id}" if row else "/console/users"
+
+    return await action(request, ADMIN, run)
+
+
+# -- records search ----------------------------------------------------------------------------
+@router.get("/records")
+def records(request: Request):
+    sv = services_of(request)
+    qp = request.query_params
+
+    def show(sess):
+        with sv.db.session() as s:
+            stmt = select(UsageRecord).order_by(UsageRecord.created_at.desc()).limit(100)
+            if qp.get("user"):
+                ids = list(s.scalars(select(EndUser.id).where(EndUser.external_id == qp["user"])))
+                stmt = stmt.where(UsageRecord.user_id.in_(ids or [qp["user"]]))
+            if qp.get("content_id"):
+                stmt = stmt.where(UsageRecord.content_id == qp["content_id"].split(".")[0])
+            if qp.get("status"):
+                stmt = stmt.where(UsageRecord.status == qp["status"])
+            rows = list(s.scalars(stmt))
+        return render(request, "records.html", sess=sess, rows=rows, qp=qp)
+
+    return page(request, ALL, show)
+
+
+@router.post("/records/{record_id}/view")
+async def record_view(request: Request, record_id: str):
+    sv = services_of(request)
+
+    def run(sess, form):
+        with sv.db.session() as s:
+            rec = s.get(UsageRecord, record_id)
+            if rec is None:
+                raise NotFound(detail=f"record {record_id}")
+            content = s.get(UsageContent, record_id)
+            prompt, output = sv.writer.read_content(content) if content is not None else ("", "")
+            audit.append(s, actor(sess), "record.content_viewed", f"record:{record_id}",
+                         {"reason": form.get("reason")[:500], "has_content": content is not None})
+        return render(request, "record.html", sess=sess, rec=rec, prompt=prompt, output=output,
+                      has_content=content is not None)
+
+    return await action(request, ALL, run)
+
+
+# -- policy packs ------------------------------------------------------------------------------
+@router.get("/packs")
+def packs(request: Request):
+    store = PackStore(services_of(request).settings)
+    pack_id, stamp = request.query_params.get("id", ""), request.query_params.get("stamp", "")
+
+    def show(sess):
+        diff = store.diff(pack_id, stamp) if pack_id and stamp else None
+        return render(request, "packs.html", sess=sess, versions=store.list(), live=store.live, diff=diff,
+                      pack_id=pack_id, stamp=stamp)
+
+    return page(request, ALL, show)
+
+
+@router.post("/packs/upload")
+async def pack_upload(request: Request):
+    sv = services_of(request)
+    store = PackStore(sv.settings)
+
+    def run(sess, form):
+        filename, data = form.uploads.get("file", ("", b""))
+        if not data:
+            raise ValidationFailed(message_en="choose a pack file", message_zh="请选择策略包文件")
+        v = store.upload(filename or "", data)
+        with sv.db.session() as s:
+            audit.append(s, actor(sess), "pack.uploaded", f"pack:{v.id}", {"stamp": v.stamp, "version": v.version,
+                                                                            "terms": v.terms})
+        return f"/console/packs?id={v.id}&stamp={v.stamp}"
+
+    return await action(request, ADMIN, run)
+
+
+@router.post("/packs/activate")
+async def pack_activate(request: Request):
+    sv = services_of(request)
+    store = PackStore(sv.settings)
+
+    def run(sess, form):
+        store.activate(form.get("id"), form.get("stamp"), actor(sess))
+        with sv.db.session() as s:
+            audit.append(s, actor(sess), "pack.activated", f"pack:{form.get('id')}", {"stamp": form.get("stamp")})
+        return "/console/packs"
+
+    return await action(request, ADMIN, run)
+
+
+@router.post("/packs/rollback")
+async def pack_rollback(request: Request):
+    sv = services_of(request)
+    store = PackStore(sv.settings)
+
+    def run(sess, form):
+        prev = store.rollback(form.get("id"), actor(sess))
+        with sv.db.session() as s:
+            audit.append(s, actor(sess), "pack.rolled_back", f"pack:{form.get('id')}", {"stamp": prev})
+        return "/console/packs"
+
+    return await action(request, ADMIN, run)

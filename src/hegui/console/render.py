@@ -1,0 +1,58 @@
+"""Jinja2 rendering for the console and the public case pages: autoescaping on, zh/en strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+_ROOT = resources.files("hegui")
+_TZ = ZoneInfo("Asia/Shanghai")
+ENV = Environment(loader=FileSystemLoader([str(_ROOT / "console" / "templates"), str(_ROOT / "cases" / "templates")]),
+                  autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def _local(t: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Show times in Beijing time (stored in UTC; SQLite returns them naive)."""
+    if t is None:
+        return "—"
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(_TZ).strftime(fmt)
+
+
+ENV.filters["local"] = _local
+
+
+@lru_cache(maxsize=1)
+def strings() -> dict[str, dict[str, str]]:
+    return yaml.safe_load((_ROOT / "console" / "i18n.yaml").read_text(encoding="utf-8"))
+
+
+def lang_of(request: Request) -> str:
+    q = request.query_params.get("lang") or request.cookies.get("hegui_lang")
+    if q in ("zh", "en"):
+        return q
+    return "en" if request.headers.get("accept-language", "").lower().startswith("en") else "zh"
+
+
+def render(request: Request, template: str, code: int = 200, **ctx: Any) -> HTMLResponse:
+    lang = ctx.pop("lang", None) or lang_of(request)
+    table = strings()
+
+    def t(key: str) -> str:
+        return table.get(key, {}).get(lang, key)
+
+    other = "en" if lang == "zh" else "zh"
+    html = ENV.get_template(template).render(request=request, lang=lang, t=t, other_lang=other, **ctx)
+    resp = HTMLResponse(html, status_code=code)
+    if request.query_params.get("lang") in ("zh", "en"):
+        resp.set_cookie("hegui_lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return resp

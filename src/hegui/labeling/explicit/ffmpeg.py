@@ -1,0 +1,84 @@
+"""Thin, bounded wrappers around the ``ffmpeg``/``ffprobe`` programs (Debian package ``ffmpeg``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from hegui.labeling.explicit.errors import MediaUnreadable, ToolFailed, ToolMissing
+
+#: container → (ffmpeg muxer, video encoder args, audio encoder args when audio is re-encoded)
+MUXERS = {
+    ".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
+    ".mp3": "mp3", ".m4a": "ipod", ".aac": "adts", ".flac": "flac", ".ogg": "ogg", ".opus": "opus",
+    ".wav": "wav",
+}
+AUDIO_CODECS = {
+    "mp3": ["-c:a", "libmp3lame", "-q:a", "2"], "ipod": ["-c:a", "aac", "-b:a", "192k"],
+    "adts": ["-c:a", "aac", "-b:a", "192k"], "flac": ["-c:a", "flac"], "ogg": ["-c:a", "libvorbis", "-q:a", "6"],
+    "opus": ["-c:a", "libopus", "-b:a", "128k"], "wav": ["-c:a", "pcm_s16le"],
+    "mp4": ["-c:a", "aac", "-b:a", "192k"], "mov": ["-c:a", "aac", "-b:a", "192k"],
+    "matroska": ["-c:a", "flac"], "webm": ["-c:a", "libopus", "-b:a", "128k"],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    format_name: str
+    duration: float
+    width: int
+    height: int
+    has_video: bool
+    has_audio: bool
+    sample_rate: int
+    channels: int
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise ToolMissing(tool=name, package="ffmpeg" if name.startswith("ff") else name)
+    return path
+
+
+def run(args: list[str], *, timeout: float, what: str = "ffmpeg") -> subprocess.CompletedProcess[bytes]:
+    try:
+        proc = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ToolFailed(tool=what, detail=f"timed out after {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise ToolFailed(tool=what, detail=" | ".join(tail) or f"exit status {proc.returncode}")
+    return proc
+
+
+def probe(path: Path, *, timeout: float = 60) -> Probe:
+    args = [tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)]
+    try:
+        info = json.loads(run(args, timeout=timeout, what="ffprobe").stdout or b"{}")
+    except ToolFailed as exc:
+        raise MediaUnreadable(detail=exc.fields.get("detail", "ffprobe failed")) from exc
+    streams = info.get("streams", [])
+    video = [s for s in streams if s.get("codec_type") == "video"
+             and not s.get("disposition", {}).get("attached_pic")]
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    if not video and not audio:
+        raise MediaUnreadable(detail="no audio or video stream")
+    fmt = info.get("format", {})
+    duration = float(fmt.get("duration") or (video or audio)[0].get("duration") or 0.0)
+    v = video[0] if video else {}
+    a = audio[0] if audio else {}
+    return Probe(format_name=str(fmt.get("format_name", "")), duration=duration,
+                 width=int(v.get("width", 0)), height=int(v.get("height", 0)), has_video=bool(video),
+                 has_audio=bool(audio), sample_rate=int(a.get("sample_rate", 0) or 0),
+                 channels=int(a.get("channels", 0) or 0))
+
+
+def muxer_for(path: Path, fallback: Path) -> str:
+    for p in (path, fallback):
+        if p.suffix.lower() in MUXERS:
+            return MUXERS[p.suffix.lower()]
+    raise MediaUnreadable(detail=f"unknown container for {path.name}")

@@ -1,0 +1,377 @@
+"""The policy moderation engine: lexicon + classifier + PI recognizers under per-risk policy.
+
+Interim Measures Arts 4 and 14, Deep Synthesis Art 10, GB/T 45654 §7–8: inputs and outputs are
+reviewed against the Annex A risks; stopped content is answered with the risk's refusal template and
+personal information in outputs is masked. Implements :class:`hegui.moderation.base.Moderator`.
+
+The classifier (``hegui.moderation.classifier``) and recognizers (``hegui.moderation.recognizers``)
+are optional: when they are missing or fail to load, the engine runs on the lexicon alone and says
+so in :attr:`PolicyModerator.components`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hegui.moderation.base import (
+    Action,
+    CheckContext,
+    Direction,
+    Evidence,
+    RiskFinding,
+    StreamChecker,
+    StreamDecision,
+    Verdict,
+)
+from hegui.moderation.lexicon import Lexicon
+from hegui.moderation.normalize import Folded, fold, readable
+from hegui.moderation.packs.loader import load_packs, pack_mtime, shipped_pack_dirs
+from hegui.moderation.packs.schema import Pack
+from hegui.moderation.policy import Policy
+from hegui.moderation.stream import HoldbackStreamChecker
+from hegui.moderation.taxonomy import Taxonomy, default_taxonomy
+
+log = logging.getLogger(__name__)
+
+SEGMENT = 1 << 20  # texts longer than this are checked in segments (bounded memory)
+SEGMENT_OVERLAP = 512
+CLASSIFIER_MAX_CHARS = 16384  # the classifier sees the head of long texts (bounded cost); the lexicon sees all
+DISGUISE_RATIO = 0.3  # above this share of removed/changed characters the classifier also sees the fold
+MAX_EVIDENCE = 16
+PI_RISKS = ("A4e", "A4f")
+
+
+@dataclass(frozen=True)
+class _State:
+    packs: tuple[Pack, ...]
+    lexicon: Lexicon
+    policy: Policy
+    label: str
+    mtimes: tuple[float, ...]
+
+
+def _build_state(dirs: Sequence[Path], taxonomy: Taxonomy) -> _State:
+    # A later pack with the id of an earlier one replaces it (operators override shipped packs).
+    kept = tuple(load_packs(dirs, taxonomy=taxonomy, replace=True))
+    lexicon = Lexicon((t, p.label) for p in kept for t in p.terms)
+    label = "+".join(p.label for p in kept)
+    return _State(kept, lexicon, Policy(kept, taxonomy), label, tuple(pack_mtime(p) for p in kept))
+
+
+def _resolve_dirs(pack_dirs: Sequence[Path | str] | None, include_shipped: bool) -> list[Path]:
+    dirs = list(shipped_pack_dirs()) if include_shipped else []
+    for d in pack_dirs or ():
+        dirs.append(Path(d))
+    return dirs
+
+
+def _load_component(kind: str, spec: Any) -> tuple[Any, str]:
+    """Load the classifier / recognizer registry lazily; (None, reason) when unavailable."""
+    if spec is None:
+        return None, "disabled"
+    if spec != "default":
+        return spec, "given"
+    try:
+        if kind == "classifier":
+            from hegui.moderation.classifier import Classifier  # type: ignore[attr-defined]
+
+            return Classifier.load_default(), "loaded"
+        from hegui.moderation.recognizers import RecognizerRegistry  # type: ignore[attr-defined]
+
+        return RecognizerRegistry.default(), "loaded"
+    except Exception as exc:  # noqa: BLE001 - a missing optional part must not stop moderation
+        log.warning("moderation %s unavailable, lexicon only: %s", kind, exc)
+        return None, f"unavailable: {type(exc).__name__}: {exc}"
+
+
+def _safe(s: str) -> str:
+    """Evidence text without lone surrogates (they cannot be encoded into JSON or a database)."""
+    return s if s.isascii() else s.encode("utf-8", "replace").decode("utf-8")
+
+
+class PolicyStreamChecker(HoldbackStreamChecker):
+    """The generic holdback checker, checking at most every ``check_every`` new characters (token
+    streams arrive a few characters at a time; unchecked text is held, never released), and masking
+    only concrete spans (not whole-text classifier evidence)."""
+
+    def __init__(self, *args: Any, check_every: int = 16, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._check_every = max(1, check_every)
+
+    def feed(self, chunk: str) -> StreamDecision:
+        if self._stopped:
+            return StreamDecision("", self._verdict)
+        self._text += chunk
+        ready = self._offset + len(self._text) - self._holdback - self._released
+        if ready < self._check_every:
+            return StreamDecision("")
+        return self._step(final=False)
+
+    def _mask(self, out: str, verdict: Verdict) -> str:
+        spans = Verdict(verdict.action, [RiskFinding(r.risk_id, r.score, [e for e in r.evidence if e.text])
+                                         for r in verdict.risks])
+        return super()._mask(out, spans)
+
+
+class PolicyModerator:
+    """Moderator over policy packs; reload packs with :meth:`reload` or automatically on change."""
+
+    name = "policy"
+
+    def __init__(self, dirs: Sequence[Path], *, profile: str = "default", classifier: Any = None,
+                 recognizers: Any = None, taxonomy: Taxonomy | None = None, holdback: int = 32,
+                 auto_reload_s: float | None = 2.0) -> None:
+        self.taxonomy = taxonomy or default_taxonomy()
+        self._dirs = list(dirs)
+        self.profile = profile
+        self.holdback = holdback
+        self.auto_reload_s = auto_reload_s
+        self._state = _build_state(self._dirs, self.taxonomy)
+        self._classifier, cls_status = _load_component("classifier", classifier)
+        self._recognizers, rec_status = _load_component("recognizers", recognizers)
+        self.components = {"lexicon": f"{self._state.lexicon.size} terms", "classifier": cls_status,
+                           "recognizers": rec_status}
+        self.last_reload_error: Exception | None = None
+        self._reload_lock = threading.Lock()
+        self._next_poll = time.monotonic() + (auto_reload_s or 0)
+        self._failed_mtimes: tuple[float, ...] | None = None
+
+    @classmethod
+    def load(cls, pack_dirs: Sequence[Path | str] | None = None, *, include_shipped: bool = True,
+             profile: str = "default", classifier: Any = "default", recognizers: Any = "default",
+             holdback: int = 32, auto_reload_s: float | None = 2.0) -> PolicyModerator:
+        """Shipped packs, then ``pack_dirs`` (a pack whose id is already loaded replaces it).
+
+        ``classifier`` / ``recognizers``: ``"default"`` loads the shipped ones when present,
+        ``None`` disables them, any other object is used as is.
+        """
+        return cls(_resolve_dirs(pack_dirs, include_shipped), profile=profile, classifier=classifier,
+                   recognizers=recognizers, holdback=holdback, auto_reload_s=auto_reload_s)
+
+    # -- packs -----------------------------------------------------------------------------------
+
+    @property
+    def packs(self) -> tuple[Pack, ...]:
+        return self._state.packs
+
+    @property
+    def lexicon(self) -> Lexicon:
+        return self._state.lexicon
+
+    @property
+    def policy(self) -> Policy:
+        return self._state.policy
+
+    @property
+    def label(self) -> str:
+        """``id@version`` of every live pack, joined by ``+``."""
+        return self._state.label
+
+    def reload(self) -> bool:
+        """Rebuild from the pack directories and swap atomically. On error the old packs stay
+        live and the :class:`PackError` (with file:line) is raised. Returns True when swapped."""
+        with self._reload_lock:
+            try:
+                state = _build_state(self._dirs, self.taxonomy)
+            except Exception as exc:
+                self.last_reload_error = exc
+                raise
+            self._state = state
+            self.last_reload_error = None
+            self.components["lexicon"] = f"{state.lexicon.size} terms"
+            return True
+
+    def changed(self) -> bool:
+        """True when a pack file changed on disk since the live packs were loaded."""
+        st = self._state
+        return tuple(pack_mtime(p) for p in st.packs) != st.mtimes
+
+    def _maybe_reload(self) -> None:
+        """Poll pack mtimes every ``auto_reload_s``; rebuild in a thread, swap when it succeeds."""
+        if not self.auto_reload_s or time.monotonic() < self._next_poll:
+            return
+        self._next_poll = time.monotonic() + self.auto_reload_s
+        now = self._current_mtimes()
+        if now == self._state.mtimes or now == self._failed_mtimes or self._reload_lock.locked():
+            return
+
+        def run() -> None:
+            try:
+                self.reload()
+                log.info("moderation packs reloaded: %s", self.label)
+            except Exception as exc:  # noqa: BLE001 - keep the old packs live
+                self._failed_mtimes = now
+                log.error("moderation pack reload failed, old packs stay live: %s", exc)
+
+        threading.Thread(target=run, name="hegui-pack-reload", daemon=True).start()
+
+    def _current_mtimes(self) -> tuple[float, ...]:
+        return tuple(pack_mtime(p) for p in self._state.packs)
+
+    # -- checking --------------------------------------------------------------------------------
+
+    def check(self, text: str, direction: Direction, context: CheckContext | None = None) -> Verdict:
+        started = time.perf_counter()
+        self._maybe_reload()
+        state = self._state
+        direction = Direction(direction)
+        profile = context.profile if context is not None and context.profile else self.profile
+        if not isinstance(text, str):
+            text = str(text)
+        findings: dict[str, RiskFinding] = {}
+        pi: dict[str, RiskFinding] = {}
+        pi_findings: list[Any] = []
+        folded = self._lexicon_findings(state, text, findings)
+        self._classifier_findings(state, text, folded, profile, findings)
+        self._pi_findings(text, pi, pi_findings)
+        verdict = self._decide(state, text, direction, profile, findings, pi, pi_findings)
+        verdict.latency_ms = (time.perf_counter() - started) * 1000
+        return verdict
+
+    def stream(self, direction: Direction, context: CheckContext | None = None, *,
+               holdback: int | None = None, check_every: int = 16) -> StreamChecker:
+        """Incremental checker: holds back ``holdback`` characters, never releases unchecked text;
+        a stopping verdict carries the deciding risk's refusal template."""
+        hb = self.holdback if holdback is None else holdback
+        return PolicyStreamChecker(self, Direction(direction), context, holdback=hb, overlap=max(256, hb),
+                                   check_every=check_every)
+
+    def _lexicon_findings(self, state: _State, text: str, findings: dict[str, RiskFinding]) -> Folded:
+        """Scan ``text`` in segments; returns the fold of the first segment (for the classifier)."""
+        head: Folded | None = None
+        for base in range(0, max(len(text), 1), SEGMENT):
+            shift = max(0, base - SEGMENT_OVERLAP) if base else 0
+            folded = fold(text[shift: base + SEGMENT])
+            if head is None:
+                head = folded
+            for hit in state.lexicon.scan(folded):
+                f = findings.setdefault(hit.term.risk, RiskFinding(hit.term.risk, 0.0))
+                f.score = max(f.score, hit.score)
+                if len(f.evidence) < MAX_EVIDENCE:
+                    s, e = hit.start + shift, hit.end + shift
+                    if not any(ev.start == s and ev.end == e for ev in f.evidence):
+                        src = f"pack:{hit.pack}/term:{hit.term.text}" + ("" if hit.exact else f"/{hit.kind.value}")
+                        f.evidence.append(Evidence(s, e, _safe(text[s:e]), src))
+        assert head is not None
+        return head
+
+    def _classifier_findings(self, state: _State, text: str, folded: Folded, profile: str,
+                             findings: dict[str, RiskFinding]) -> None:
+        """Add classifier scores. A head naming one risk scores that risk; a broad head (``unsafe``)
+        scores the risk of its members with the strongest other evidence, else its last (catch-all)
+        risk. Disguised text (separators, traditional characters …) is also scored folded."""
+        clf = self._classifier
+        if clf is None or not text.strip():
+            return
+        try:
+            scores = dict(clf.score(text[:CLASSIFIER_MAX_CHARS]))
+            extra: list[str] = []
+            if folded.changed > 0.03 * len(text):  # traditional, full-width, homoglyphs …
+                extra.append(readable(text[:CLASSIFIER_MAX_CHARS]))
+            if folded.compact and folded.disguise_ratio > DISGUISE_RATIO:  # separators between characters
+                extra.append(folded.compact[:CLASSIFIER_MAX_CHARS])
+            for variant in extra:
+                for head, sc in clf.score(variant).items():
+                    scores[head] = max(scores.get(head, 0.0), sc)
+            head_risks = clf.head_risks
+        except Exception as exc:  # noqa: BLE001 - the lexicon still decides
+            log.warning("classifier failed: %s", exc)
+            return
+        policy = state.policy
+        specific: dict[str, float] = {}
+        for head, sc in scores.items():
+            risks = [r for r in head_risks.get(head, ()) if r in self.taxonomy]
+            if len(risks) == 1 and sc >= policy.head_threshold(profile, head):
+                specific[risks[0]] = max(specific.get(risks[0], 0.0), float(sc))
+        span = min(len(text), CLASSIFIER_MAX_CHARS)
+        for head, sc in sorted(scores.items(), key=lambda kv: len(head_risks.get(kv[0], ()))):
+            risks = [r for r in head_risks.get(head, ()) if r in self.taxonomy]
+            if not risks or float(sc) < policy.head_threshold(profile, head):
+                continue
+            if len(risks) == 1:
+                rid = risks[0]
+            else:
+                def strength(r: str) -> float:
+                    return max(specific.get(r, 0.0), findings[r].score if r in findings else 0.0)
+                best = max(risks, key=strength)
+                rid = best if strength(best) > 0 else risks[-1]
+            f = findings.setdefault(rid, RiskFinding(rid, 0.0))
+            if sc > f.score:
+                f.score = float(sc)
+            if len(f.evidence) < MAX_EVIDENCE and sc >= policy.rule(profile, rid).flag_threshold:
+                f.evidence.append(Evidence(0, span, "", f"classifier:{head}={float(sc):.3f}"))
+
+    def _pi_findings(self, text: str, findings: dict[str, RiskFinding], out: list[Any]) -> None:
+        reg = self._recognizers
+        if reg is None or not text:
+            return
+        try:
+            found = reg.analyze(text)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("PI recognizers failed: %s", exc)
+            return
+        for item in found:
+            rid = item.risk_id if item.risk_id in self.taxonomy else "A4f"
+            out.append(item)
+            f = findings.setdefault(rid, RiskFinding(rid, 0.0))
+            f.score = max(f.score, float(item.score))
+            if len(f.evidence) < MAX_EVIDENCE:
+                f.evidence.append(Evidence(item.start, item.end, _safe(str(item.text)),
+                                           f"recognizer:{item.recognizer}:{item.entity_type}"))
+
+    def _decide(self, state: _State, text: str, direction: Direction, profile: str,
+                findings: dict[str, RiskFinding], pi: dict[str, RiskFinding],
+                pi_findings: list[Any]) -> Verdict:
+        """Per risk the strictest of the rule action (lexicon, classifier) and the PI action
+        (recognizers); the verdict takes the strictest risk."""
+        policy = state.policy
+        kept: list[tuple[Action, RiskFinding, str]] = []
+        for rid in list(findings) + [r for r in pi if r not in findings]:
+            rule = policy.rule(profile, rid)
+            f = findings.get(rid)
+            action = rule.action(direction, f.score) if f is not None else Action.ALLOW
+            p = pi.get(rid)
+            if p is not None and p.score >= rule.flag_threshold:
+                pi_act = policy.pi_action(profile, direction)
+                if f is None:
+                    f = p
+                else:
+                    f = RiskFinding(rid, max(f.score, p.score), (f.evidence + p.evidence)[:MAX_EVIDENCE])
+                if pi_act.rank > action.rank:
+                    action = pi_act
+            if f is None or action is Action.ALLOW:
+                continue
+            kept.append((action, f, rule.source))
+        if not kept:
+            return Verdict(Action.ALLOW, decided_by=state.label)
+        kept.sort(key=lambda x: (x[0].rank, x[1].score), reverse=True)
+        action, deciding, source = kept[0]
+        lex = [ev.source for ev in deciding.evidence if ev.source.startswith("pack:")]
+        decided_by = lex[0].split("/")[0][5:] if lex else source
+        verdict = Verdict(action, [f for _, f, _ in kept], decided_by=decided_by)
+        if action.stops:
+            verdict.message_zh, verdict.message_en = policy.template(deciding.risk_id)
+        elif action is Action.MASK:
+            verdict.masked_text = self._mask(text, [f for a, f, _ in kept if a is Action.MASK], pi_findings)
+        return verdict
+
+    def _mask(self, text: str, to_mask: list[RiskFinding], pi_findings: list[Any]) -> str:
+        spans = [(ev.start, ev.end) for f in to_mask for ev in f.evidence if ev.end > ev.start and ev.text]
+        pi_spans = {(p.start, p.end) for p in pi_findings}
+        if self._recognizers is not None and spans and all(s in pi_spans for s in spans):
+            try:
+                keep = [p for p in pi_findings if (p.start, p.end) in set(spans)]
+                return str(self._recognizers.mask(text, keep))
+            except Exception as exc:  # noqa: BLE001 - fall back to plain masking
+                log.warning("recognizer masking failed: %s", exc)
+        chars = list(text)
+        for s, e in spans:
+            for i in range(max(s, 0), min(e, len(chars))):
+                chars[i] = "*"
+        return "".join(chars)

@@ -1,0 +1,150 @@
+"""Resolved policy: per profile, risk and direction an action, thresholds and a refusal template.
+
+Interim Measures Art 14 and GB/T 45654 §7 leave the response to each risk to the provider; hegui keeps
+it in pack data. Packs are merged in load order (later packs override earlier ones per field), then
+each profile inherits from ``extends`` (``minor`` extends ``default``) and from its ``*`` rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hegui.moderation.base import Action, Direction
+from hegui.moderation.errors import PackError
+from hegui.moderation.packs.schema import Pack, RuleModel, Template
+from hegui.moderation.taxonomy import Taxonomy
+
+_FALLBACK_RULE = RuleModel(input=Action.REFUSE, output=Action.REFUSE, threshold=0.8, flag_threshold=0.5)
+_FALLBACK_TEMPLATE = Template(zh="很抱歉，该内容涉及{risk_zh}，无法提供。",
+                              en="Sorry, this content involves {risk_en} and cannot be provided.")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    input: Action
+    output: Action
+    threshold: float
+    flag_threshold: float
+    source: str  # pack id@version that set the action
+
+    def action(self, direction: Direction, score: float) -> Action:
+        if score >= self.threshold:
+            return self.input if direction is Direction.INPUT else self.output
+        if score >= self.flag_threshold:
+            return Action.FLAG
+        return Action.ALLOW
+
+
+def _merge(base: RuleModel | None, top: RuleModel | None) -> RuleModel | None:
+    if base is None:
+        return top
+    if top is None:
+        return base
+    return base.model_copy(update={k: v for k, v in top.model_dump().items() if v is not None})
+
+
+class Policy:
+    """Rules and templates for every profile and risk, resolved from packs."""
+
+    def __init__(self, packs: Sequence[Pack], taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._templates: dict[str, tuple[Template, str]] = {}
+        raw: dict[str, dict[str, tuple[RuleModel, str]]] = {}
+        extends: dict[str, str | None] = {}
+        for pack in packs:
+            for rid, tpl in pack.manifest.templates.items():
+                self._templates[rid] = (tpl, pack.label)
+            for name, prof in pack.manifest.profiles.items():
+                if prof.extends is not None or name not in extends:
+                    extends[name] = prof.extends
+                rules = raw.setdefault(name, {})
+                for rid, rule in prof.rules.items():
+                    old = rules.get(rid)
+                    merged = _merge(old[0] if old else None, rule)
+                    assert merged is not None
+                    rules[rid] = (merged, pack.label)
+        raw.setdefault("default", {})
+        self._pi: dict[str, dict[str, Action]] = {}
+        self._heads: dict[str, dict[str, float]] = {}
+        for pack in packs:
+            for name, prof in pack.manifest.profiles.items():
+                self._heads.setdefault(name, {}).update(prof.classifier_heads)
+                if prof.personal_information is not None:
+                    cur = self._pi.setdefault(name, {})
+                    for d in ("input", "output"):
+                        val = getattr(prof.personal_information, d)
+                        if val is not None:
+                            cur[d] = val
+        self._extends = extends
+        self._rules: dict[str, dict[str, Rule]] = {}
+        for name in raw:
+            self._rules[name] = {rid: self._resolve(name, rid, raw, extends, set()) for rid in taxonomy.all_ids}
+
+    @property
+    def profiles(self) -> list[str]:
+        return sorted(self._rules)
+
+    def _resolve(self, name: str, rid: str, raw: dict[str, dict[str, tuple[RuleModel, str]]],
+                 extends: dict[str, str | None], seen: set[str]) -> Rule:
+        if name in seen:
+            raise PackError(location=f"profile {name}", detail="profiles extend each other in a cycle")
+        seen.add(name)
+        parent = extends.get(name)
+        if parent is not None and parent not in raw:
+            raise PackError(location=f"profile {name}", detail=f"extends unknown profile {parent}")
+        inherited = self._resolve(parent, rid, raw, extends, seen) if parent else None
+        base = RuleModel(input=inherited.input, output=inherited.output, threshold=inherited.threshold,
+                         flag_threshold=inherited.flag_threshold) if inherited else _FALLBACK_RULE
+        star, star_src = raw[name].get("*", (None, ""))
+        own, own_src = raw[name].get(rid, (None, ""))
+        m = _merge(_merge(base, star), own)
+        assert m is not None and m.input and m.output and m.threshold is not None
+        flag = m.flag_threshold if m.flag_threshold is not None else m.threshold
+        src = own_src or star_src or (inherited.source if inherited else "built-in")
+        return Rule(m.input, m.output, m.threshold, min(flag, m.threshold), src)
+
+    def rule(self, profile: str, risk_id: str) -> Rule:
+        rules = self._rules.get(profile) or self._rules["default"]
+        return rules.get(risk_id) or Rule(_FALLBACK_RULE.input or Action.REFUSE, Action.REFUSE, 0.8, 0.5, "built-in")
+
+    def pi_action(self, profile: str, direction: Direction) -> Action:
+        """Action for recognizer findings (default: allow in inputs, mask in outputs)."""
+        name: str | None = profile if profile in self._rules else "default"
+        seen: set[str] = set()
+        while name is not None and name not in seen:
+            seen.add(name)
+            got = self._pi.get(name, {}).get(direction.value)
+            if got is not None:
+                return got
+            name = self._extends.get(name)
+        return Action.ALLOW if direction is Direction.INPUT else Action.MASK
+
+    def head_threshold(self, profile: str, head: str) -> float:
+        """Minimum score for a classifier head to count (0 when no profile sets one)."""
+        name: str | None = profile if profile in self._rules else "default"
+        seen: set[str] = set()
+        while name is not None and name not in seen:
+            seen.add(name)
+            got = self._heads.get(name, {}).get(head)
+            if got is not None:
+                return got
+            name = self._extends.get(name)
+        return 0.0
+
+    def template(self, risk_id: str) -> tuple[str, str]:
+        """Refusal text (zh, en) for a risk, with the risk's names filled in."""
+        tpl, _ = self._templates.get(risk_id) or self._templates.get("*") or (_FALLBACK_TEMPLATE, "")
+        try:
+            risk = self.taxonomy.risk(risk_id)
+            names = {"risk_zh": risk.name_zh, "risk_en": risk.name_en, "risk_id": risk_id}
+        except KeyError:
+            names = {"risk_zh": risk_id, "risk_en": risk_id, "risk_id": risk_id}
+        return _fill(tpl.zh, names), _fill(tpl.en, names)
+
+
+def _fill(template: str, names: dict[str, str]) -> str:
+    out = template
+    for k, v in names.items():
+        out = out.replace("{" + k + "}", v)
+    return out

@@ -1,0 +1,72 @@
+"""Fingerprints of the regeneration blocklist: normalisation, exact, MinHash/SimHash, pHash."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageDraw
+
+from hegui.cases.blocklist import Blocklist, normalise, simhash
+from hegui.cases.config import load_config
+from hegui.storage.all_models import load_all
+from hegui.storage.db import Database
+
+TEXT = "网传某地发生强烈地震，死亡人数超过一万人，政府隐瞒不报。此消息纯属捏造，请勿转发。"
+
+
+@pytest.fixture
+def bl(tmp_path):
+    db = Database(f"sqlite:///{tmp_path}/b.db")
+    load_all().metadata.create_all(db.engine)
+    b = Blocklist(db, load_config().blocklist, ("【AI生成】",))
+    yield b
+    db.dispose()
+
+
+def _add(bl, entry) -> None:
+    with bl.db.session() as s:
+        s.add(entry)
+    bl.invalidate()
+
+
+def test_normalise_drops_labels_case_width_and_punctuation():
+    assert normalise("【AI生成】Ｈｅｌｌｏ， World！", ("【AI生成】",)) == "helloworld"
+
+
+def test_exact_near_and_unrelated(bl):
+    _add(bl, bl.text_entry("【AI生成】" + TEXT, "takedown"))
+    assert bl.match_text(TEXT).kind == "exact"
+    assert bl.match_text(TEXT.replace("，", " , ") + "!!").kind == "exact"  # normalised away
+    near = bl.match_text(TEXT.replace("一万", "1万"))  # one edit in 40 characters
+    assert near is not None and near.kind == "near" and near.similarity >= 0.7
+    assert bl.match_text("今天的天气很好，我们去公园散步，然后喝了一杯咖啡。") is None
+
+
+def test_simhash_is_close_for_small_edits_and_far_for_different_text():
+    a, b = normalise(TEXT), normalise(TEXT + "转发")
+    c = normalise("完全不同的一段话，讲的是做饭的步骤和需要准备的食材清单。")
+    assert (simhash(a, 3) ^ simhash(b, 3)).bit_count() < (simhash(a, 3) ^ simhash(c, 3)).bit_count()
+
+
+def _img(color: str, mark: bool = False) -> bytes:
+    im = Image.new("RGB", (256, 256), "white")
+    d = ImageDraw.Draw(im)
+    d.ellipse((40, 40, 200, 200), fill=color)
+    d.rectangle((0, 180, 120, 256), fill="black")
+    if mark:
+        d.text((150, 230), "AI生成", fill="gray")
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_images_by_perceptual_hash(bl):
+    _add(bl, bl.image_entry(_img("red", mark=True), "takedown"))
+    assert bl.match_image(_img("red")) is not None  # the unlabelled original of the labelled output
+    other = Image.new("RGB", (256, 256), "white")
+    ImageDraw.Draw(other).rectangle((100, 0, 256, 90), fill="blue")
+    buf = io.BytesIO()
+    other.save(buf, "PNG")
+    assert bl.match_image(buf.getvalue()) is None
+    assert bl.match_image(b"not an image") is None
