@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 WANT_TEST=0
 for a in "$@"; do [ "$a" = "--test" ] && WANT_TEST=1; done
 
-DEB_PACKAGES=(ffmpeg fonts-noto-cjk chromium postgresql libimage-exiftool-perl libexempi8 espeak-ng sox poppler-utils)
+DEB_PACKAGES=(ffmpeg fonts-noto-cjk chromium postgresql libimage-exiftool-perl libexempi8 espeak-ng sox poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libarchive-zip-perl)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

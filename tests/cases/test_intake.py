@@ -131,3 +131,15 @@ def test_pi_request_needs_the_account(gateway, submit):
     r = submit(gateway, {"type": "pi_delete", "text": "delete everything about me"})
     assert r.status_code == 400 and "needs the account" in r.text and "账号" in r.text
     assert _count(gateway, Case) == 0
+
+
+def test_evidence_larger_than_the_api_body_limit_is_accepted(gateway, submit):
+    """The form takes files up to ``max_file_bytes`` (5 MB) though the API's body limit is 1 MB."""
+    big = _png() + b"\x00" * 3_000_000
+    r = submit(gateway, {"type": "other", "text": "with a 3 MB screenshot"},
+               files=[("evidence", ("big.png", big, "image/png"))])
+    assert r.status_code == 303, r.text
+    assert _count(gateway, CaseEvidence) == 1
+    r = gateway.client.post("/v1/chat/completions", content=b"x" * 2_000_000,
+                            headers={"content-type": "application/json"})
+    assert r.status_code == 413

@@ -116,8 +116,6 @@ def test_delete_erases_the_user_everywhere(gateway_factory, db_url):
     assert gw.chat("hello", user="erase-me").status_code == 403
 
 
-@pytest.mark.xfail(strict=True, reason="gateway/routers/users.py audits 'user:<internal id>' (lead's code); "
-                                       "switch it to hegui.cases.sanctions.user_ref to make this pass")
 def test_delete_leaves_no_internal_id_in_the_audit_log(gateway):
     facts = _populate(gateway, "erase-strict")
     tracking = _case(gateway, "pi_delete", "erase-strict")

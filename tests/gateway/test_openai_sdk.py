@@ -44,7 +44,6 @@ def test_chat_stream_through_sdk(sdk):
 
 
 def test_image_generation_is_labeled(gateway, sdk):
-    pytest.importorskip("hegui.labeling.gateway_image")
     resp = sdk.images.generate(model="hegui-demo-image", prompt="a quiet lake at dawn", size="256x256",
                                user="demo-user", response_format="b64_json")
     data = base64.b64decode(resp.data[0].b64_json)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from hegui import codes
 from hegui.cases.errors import SubjectNotFound
 from hegui.cases.models import Case, PiChange, Sanction, ViolationCounter
-from hegui.cases.sanctions import user_ref
+
 from hegui.errors import ValidationFailed
 from hegui.identity.crypto import KeyRing, mask_phone
 from hegui.identity.users import IdentityService
@@ -98,7 +98,7 @@ def export(s: Session, keys: KeyRing, user: EndUser, actor: str) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
         z.writestr("records.csv", "\ufeff" + buf.getvalue())
-    audit.append(s, actor, "pi.export", user_ref(keys, user.id), {"records": len(rows)})
+    audit.append(s, actor, "pi.export", audit.user_ref(keys, user.id), {"records": len(rows)})
     return out.getvalue()
 
 
@@ -124,7 +124,7 @@ def correct(s: Session, keys: KeyRing, identity: IdentityService, user: EndUser,
         new = user.uscc
     row = PiChange(user_id=user.id, case_id=case_id, field=field, old_masked=old, new_masked=new, actor=actor)
     s.add(row)
-    audit.append(s, actor, "pi.corrected" if old else "pi.supplemented", user_ref(keys, user.id),
+    audit.append(s, actor, "pi.corrected" if old else "pi.supplemented", audit.user_ref(keys, user.id),
                  {"field": field, "case": case_id})
     return row
 
@@ -134,7 +134,7 @@ def withdraw_consent(s: Session, keys: KeyRing, user: EndUser, actor: str) -> No
     user.training_opt_out = True
     user.processing_stopped = True
     s.execute(update(UsageContent).where(UsageContent.user_id == user.id).values(training_allowed=False))
-    audit.append(s, actor, "pi.consent_withdrawn", user_ref(keys, user.id), {})
+    audit.append(s, actor, "pi.consent_withdrawn", audit.user_ref(keys, user.id), {})
 
 
 def erase(s: Session, keys: KeyRing, user: EndUser, actor: str) -> tuple[dict[str, int], list[str]]:
@@ -163,7 +163,7 @@ def erase(s: Session, keys: KeyRing, user: EndUser, actor: str) -> tuple[dict[st
         case.text = case.text.replace(ext, "[已删除 erased]") if ext else case.text
     s.delete(user)
     s.flush()
-    audit.append(s, actor, "pi.erased", user_ref(keys, uid), counts)
+    audit.append(s, actor, "pi.erased", audit.user_ref(keys, uid), counts)
     return counts, content_ids
 
 

@@ -64,6 +64,8 @@ def install(app: FastAPI, services: Services) -> None:
     for note in desk.calendar_notes:
         log.warning(note)
     app.state.case_desk = desk
+    intake = desk.config.intake
+    app.state.body_limits["/complaints"] = intake.max_files * intake.max_file_bytes * 4 // 3 + 1_000_000
     app.add_middleware(FunctionMiddleware)
     app.add_middleware(SecurityHeaders, prefixes=("/complaints", "/notices"))
 

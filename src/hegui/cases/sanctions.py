@@ -35,11 +35,6 @@ def aware(t: dt.datetime) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-def user_ref(keys: KeyRing, user_id: str) -> str:
-    """How audit entries name an end user: a keyed hash, never the identity (PIPL Art 47)."""
-    return "user#" + keys.pseudonym(user_id, "audit")[:32]
-
-
 def impose(s: Session, keys: KeyRing, user_id: str, kind: str, reason: str, actor: str, *,
            hours: float | None = None, functions: Sequence[str] = (), case_id: str | None = None) -> Sanction:
     if kind not in KINDS:
@@ -59,7 +54,7 @@ def impose(s: Session, keys: KeyRing, user_id: str, kind: str, reason: str, acto
                    ends_at=now + dt.timedelta(hours=hours) if kind == "suspend" and hours else None)
     s.add(row)
     s.flush()
-    audit.append(s, actor, f"sanction.{kind}", user_ref(keys, user_id),
+    audit.append(s, actor, f"sanction.{kind}", audit.user_ref(keys, user_id),
                  {"sanction": row.id, "reason": row.reason, "hours": hours, "functions": list(functions),
                   "case": case_id})
     return row
@@ -70,7 +65,7 @@ def lift(s: Session, keys: KeyRing, sanction_id: str, actor: str, reason: str) -
     if row is None:
         raise NotFound(detail=f"sanction {sanction_id}")
     row.lifted_at = utcnow()
-    audit.append(s, actor, "sanction.lifted", user_ref(keys, row.user_id), {"sanction": row.id, "reason": reason})
+    audit.append(s, actor, "sanction.lifted", audit.user_ref(keys, row.user_id), {"sanction": row.id, "reason": reason})
     return row
 
 

@@ -63,6 +63,7 @@ def create_app(settings: HeguiSettings | None = None, *, services: Services | No
                   docs_url="/docs", redoc_url=None)
     app.state.services = services
     app.state.metrics = GatewayMetrics()
+    app.state.body_limits = {}  # path -> bytes, for routes that take uploads
     errors.install(app)
     for r in (openai.router, users.router, admin.router, public.router):
         app.include_router(r)
@@ -75,5 +76,6 @@ def create_app(settings: HeguiSettings | None = None, *, services: Services | No
             continue
         mod.install(app, services)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.server.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.server.max_body_bytes,
+                       per_path=app.state.body_limits)
     return app

@@ -52,10 +52,14 @@ def build_moderator(settings: HeguiSettings) -> Moderator:
         from hegui.moderation.simple import TermListModerator
 
         return TermListModerator({})
-    engine = importlib.import_module("hegui.moderation.engine")
-    return engine.PolicyModerator.load(
-        pack_dirs=[Path(p) for p in settings.moderation.pack_dirs] or None,
-        classifier="default" if settings.moderation.classifier else None,
+    from hegui.moderation.engine import PolicyModerator
+
+    mod = settings.moderation
+    return PolicyModerator.load(
+        pack_dirs=[Path(p) for p in mod.pack_dirs] or None,
+        classifier="default" if mod.classifier else None,
+        holdback=mod.stream_holdback_chars,
+        pack_roots=[Path(settings.var_dir) / "packs" / "live"],  # packs activated in the console
     )
 
 

@@ -31,7 +31,7 @@ from hegui.moderation.base import (
 )
 from hegui.moderation.lexicon import Lexicon
 from hegui.moderation.normalize import Folded, fold, readable
-from hegui.moderation.packs.loader import load_packs, pack_mtime, shipped_pack_dirs
+from hegui.moderation.packs.loader import MANIFEST, load_packs, pack_mtime, shipped_pack_dirs
 from hegui.moderation.packs.schema import Pack
 from hegui.moderation.policy import Policy
 from hegui.moderation.stream import HoldbackStreamChecker
@@ -62,6 +62,20 @@ def _build_state(dirs: Sequence[Path], taxonomy: Taxonomy) -> _State:
     lexicon = Lexicon((t, p.label) for p in kept for t in p.terms)
     label = "+".join(p.label for p in kept)
     return _State(kept, lexicon, Policy(kept, taxonomy), label, tuple(pack_mtime(p) for p in kept))
+
+
+def _expand(dirs: Sequence[Path], roots: Sequence[Path]) -> list[Path]:
+    """``dirs`` followed by every pack found directly under each root (e.g. the console's
+    ``<var_dir>/packs/live``), read again at each reload so newly activated packs are picked up."""
+    out = list(dirs)
+    for root in roots:
+        if root.is_dir():
+            out.extend(sorted(c for c in root.iterdir() if not c.name.startswith(".") and (c / MANIFEST).is_file()))
+    return out
+
+
+def _layout(dirs: Sequence[Path]) -> tuple[str, ...]:
+    return tuple(str(d.resolve()) for d in dirs)
 
 
 def _resolve_dirs(pack_dirs: Sequence[Path | str] | None, include_shipped: bool) -> list[Path]:
@@ -126,13 +140,15 @@ class PolicyModerator:
 
     def __init__(self, dirs: Sequence[Path], *, profile: str = "default", classifier: Any = None,
                  recognizers: Any = None, taxonomy: Taxonomy | None = None, holdback: int = 32,
-                 auto_reload_s: float | None = 2.0) -> None:
+                 auto_reload_s: float | None = 2.0, pack_roots: Sequence[Path] = ()) -> None:
         self.taxonomy = taxonomy or default_taxonomy()
         self._dirs = list(dirs)
+        self._roots = [Path(r) for r in pack_roots]
+        self._layout = _layout(_expand(self._dirs, self._roots))
         self.profile = profile
         self.holdback = holdback
         self.auto_reload_s = auto_reload_s
-        self._state = _build_state(self._dirs, self.taxonomy)
+        self._state = _build_state(_expand(self._dirs, self._roots), self.taxonomy)
         self._classifier, cls_status = _load_component("classifier", classifier)
         self._recognizers, rec_status = _load_component("recognizers", recognizers)
         self.components = {"lexicon": f"{self._state.lexicon.size} terms", "classifier": cls_status,
@@ -140,19 +156,22 @@ class PolicyModerator:
         self.last_reload_error: Exception | None = None
         self._reload_lock = threading.Lock()
         self._next_poll = time.monotonic() + (auto_reload_s or 0)
-        self._failed_mtimes: tuple[float, ...] | None = None
+        self._failed_mtimes: tuple[tuple[str, ...], tuple[float, ...]] | None = None
 
     @classmethod
     def load(cls, pack_dirs: Sequence[Path | str] | None = None, *, include_shipped: bool = True,
              profile: str = "default", classifier: Any = "default", recognizers: Any = "default",
-             holdback: int = 32, auto_reload_s: float | None = 2.0) -> PolicyModerator:
-        """Shipped packs, then ``pack_dirs`` (a pack whose id is already loaded replaces it).
+             holdback: int = 32, auto_reload_s: float | None = 2.0,
+             pack_roots: Sequence[Path | str] = ()) -> PolicyModerator:
+        """Shipped packs, then ``pack_dirs``, then the packs under each of ``pack_roots`` (a pack
+        whose id is already loaded replaces it).
 
         ``classifier`` / ``recognizers``: ``"default"`` loads the shipped ones when present,
         ``None`` disables them, any other object is used as is.
         """
         return cls(_resolve_dirs(pack_dirs, include_shipped), profile=profile, classifier=classifier,
-                   recognizers=recognizers, holdback=holdback, auto_reload_s=auto_reload_s)
+                   recognizers=recognizers, holdback=holdback, auto_reload_s=auto_reload_s,
+                   pack_roots=[Path(r) for r in pack_roots])
 
     # -- packs -----------------------------------------------------------------------------------
 
@@ -177,20 +196,20 @@ class PolicyModerator:
         """Rebuild from the pack directories and swap atomically. On error the old packs stay
         live and the :class:`PackError` (with file:line) is raised. Returns True when swapped."""
         with self._reload_lock:
+            dirs = _expand(self._dirs, self._roots)
             try:
-                state = _build_state(self._dirs, self.taxonomy)
+                state = _build_state(dirs, self.taxonomy)
             except Exception as exc:
                 self.last_reload_error = exc
                 raise
-            self._state = state
+            self._state, self._layout = state, _layout(dirs)
             self.last_reload_error = None
             self.components["lexicon"] = f"{state.lexicon.size} terms"
             return True
 
     def changed(self) -> bool:
         """True when a pack file changed on disk since the live packs were loaded."""
-        st = self._state
-        return tuple(pack_mtime(p) for p in st.packs) != st.mtimes
+        return self._current_mtimes() != (self._layout, self._state.mtimes)
 
     def _maybe_reload(self) -> None:
         """Poll pack mtimes every ``auto_reload_s``; rebuild in a thread, swap when it succeeds."""
@@ -198,7 +217,7 @@ class PolicyModerator:
             return
         self._next_poll = time.monotonic() + self.auto_reload_s
         now = self._current_mtimes()
-        if now == self._state.mtimes or now == self._failed_mtimes or self._reload_lock.locked():
+        if now == (self._layout, self._state.mtimes) or now == self._failed_mtimes or self._reload_lock.locked():
             return
 
         def run() -> None:
@@ -211,8 +230,8 @@ class PolicyModerator:
 
         threading.Thread(target=run, name="hegui-pack-reload", daemon=True).start()
 
-    def _current_mtimes(self) -> tuple[float, ...]:
-        return tuple(pack_mtime(p) for p in self._state.packs)
+    def _current_mtimes(self) -> tuple[tuple[str, ...], tuple[float, ...]]:
+        return _layout(_expand(self._dirs, self._roots)), tuple(pack_mtime(p) for p in self._state.packs)
 
     # -- checking --------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from hegui.identity.crypto import KeyRing
 from hegui.storage.base import utcnow
 from hegui.storage.models import AuditEntry
 
@@ -35,6 +36,14 @@ def entry_hash(prev_hash: str, seq: int, at: dt.datetime, actor: str, action: st
     body = json.dumps([seq, _canon_time(at), actor, action, target, detail], sort_keys=True,
                       ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def user_ref(keys: KeyRing, user_id: str) -> str:
+    """How audit entries name an end user: a keyed hash, never the identity (PIPL Art 47).
+
+    The reference survives erasure without pointing back at the person.
+    """
+    return "user#" + keys.pseudonym(user_id, "audit")[:32]
 
 
 def append(s: Session, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None) -> AuditEntry:

@@ -1,8 +1,14 @@
-"""Pure ASGI middleware: refuse request bodies over a byte limit (413) without buffering them."""
+"""Pure ASGI middleware: refuse request bodies over a byte limit (413) without buffering them.
+
+One limit for the API; paths that take uploads (the complaint form with its evidence files) get
+their own, registered by the package that owns the path in ``app.state.body_limits``.
+"""
 
 from __future__ import annotations
 
 import json
+
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,17 +23,19 @@ class BodyTooLarge(HeguiError):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, per_path: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = per_path if per_path is not None else {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(scope.get("path", ""), self.max_bytes)
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._reject(scope, send)
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await self._reject(scope, send, limit)
                 return
         seen = 0
 
@@ -36,14 +44,14 @@ class BodyLimitMiddleware:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge(limit=self.max_bytes)
+                if seen > limit:
+                    raise BodyTooLarge(limit=limit)
             return msg
 
         await self.app(scope, limited, send)
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
-        err = BodyTooLarge(limit=self.max_bytes)
+    async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
+        err = BodyTooLarge(limit=limit)
         lang = "en"
         for name, value in scope.get("headers", []):
             if name == b"accept-language" and value.lower().startswith(b"zh"):

@@ -53,8 +53,9 @@ async def complete(services: Services, ctx: RequestContext, body: dict[str, Any]
     info = label.text_label_info(services, content_id)
     headers = {"X-Hegui-Content-Id": content_id, "X-AIGC-Label": label.label_header(services, content_id)}
     if verdict.action.stops:
-        text = moderate.refusal_text(verdict, ctx.lang)
+        text = services.text_label.apply(moderate.refusal_text(verdict, ctx.lang))
         ctx.record.output = text
+        ctx.record.label = "text:" + services.text_label.position.value
         await record.commit(services, ctx, "refused")
         info["moderation"] = {"direction": "input", **verdict.to_dict()}
         return _completion(ctx, model, text, "content_filter", info, {}), headers

@@ -44,7 +44,7 @@ async def _with_user(request: Request, external_id: str, action: str,
         with services.db.session() as s:
             user = services.identity.get(s, app_id, external_id)
             extra = fn(services, s, user)
-            audit.append(s, f"app:{app_id}", action, f"user:{user.id}", {"verified_by": user.verified_by})
+            audit.append(s, f"app:{app_id}", action, audit.user_ref(services.keys, user.id), {"verified_by": user.verified_by})
             return {**user_view(user), **(extra or {})}
 
     return await run_in_threadpool(run)
