@@ -56,4 +56,7 @@ def test_about_page_discloses(gateway_factory):
     en = gw.client.get("/about?lang=en").text
     assert "Beijing-AI-2026-0001" in zh and "备案号" in zh and "内容标识方式" in zh
     assert "Filing number" in en and "How content is labeled" in en
+    for path in ("/complaints", "/complaints/procedure", "/notices"):  # Interim Measures Art 15
+        assert f'href="{path}?lang=zh"' in zh and f'href="{path}?lang=en"' in en
+        assert gw.client.get(f"{path}?lang=zh").status_code == 200
     assert "hegui_requests_total" in gw.client.get("/metrics").text

@@ -46,20 +46,29 @@ def test_add_text_writes_sidecar(tmp_path):
     assert r.exit_code == 0 and (tmp_path / "n.txt.aigc.json").exists() and src.read_text() == "hello"
 
 
-def test_add_explicit_missing_feature_is_clear(tmp_path, monkeypatch):
-    import importlib
+def test_add_explicit_and_watermark(tmp_path):
+    """--explicit burns the §5 mark in, --watermark embeds the payload, the implicit label comes last."""
+    from PIL import Image, ImageChops
 
-    real = importlib.import_module
+    from hegui.labeling.watermark import detect, payload_for_content_id
 
-    def fake(name, *a, **k):
-        if name == "hegui.labeling.explicit":
-            raise ModuleNotFoundError(name=name)
-        return real(name, *a, **k)
-    monkeypatch.setattr(importlib, "import_module", fake)
+    import numpy as np
+
+    rng = np.random.default_rng(3)  # photo-like: smooth colour fields plus sensor noise
+    low = Image.fromarray((rng.random((7, 9, 3)) * 255).astype(np.uint8)).resize((512, 384), Image.Resampling.BICUBIC)
+    photo = np.clip(np.asarray(low, dtype=np.float32) + rng.normal(0, 10, (384, 512, 1)), 0, 255).astype(np.uint8)
     src = tmp_path / "a.png"
-    src.write_bytes(image("PNG"))
-    r = runner.invoke(app, ["add", str(src), "--producer", PRODUCER, "--id", "x", "--explicit"])
-    assert r.exit_code == 1 and "LABEL_FEATURE_MISSING" in r.output
+    Image.fromarray(photo).save(src)
+    before = src.read_bytes()
+    r = runner.invoke(app, ["add", str(src), "--producer", PRODUCER, "--id", "c-7", "--explicit", "--watermark"])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "a.labeled.png"
+    assert src.read_bytes() == before
+    assert read_label_file(out).label.ProduceID == "c-7"
+    found = detect(out.read_bytes())
+    assert found.found and found.payload == payload_for_content_id("c-7")
+    diff = ImageChops.difference(Image.open(src).convert("RGB"), Image.open(out).convert("RGB")).getbbox()
+    assert diff is not None  # the mark changed pixels
 
 
 def test_propagate_keeps_producer(tmp_path):

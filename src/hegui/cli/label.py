@@ -7,9 +7,9 @@ Inputs are never modified unless ``--in-place`` is given; every output is writte
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
+import tempfile
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
@@ -51,15 +51,6 @@ def _target(src: Path, out: Path | None, in_place: bool) -> Path:
     return src.with_name(f"{src.stem}.labeled{src.suffix}")
 
 
-def _optional(module: str, attr: str, feature: str) -> Any:
-    from hegui.labeling.errors import LabelFeatureMissing
-
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ModuleNotFoundError, AttributeError) as exc:
-        raise LabelFeatureMissing(feature=feature) from exc
-
-
 @app.command()
 def add(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
         producer: Annotated[str, typer.Option("--producer", help="TC260-PG-20252A provider code (27 chars)")],
@@ -69,7 +60,7 @@ def add(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readab
         out: Annotated[Path | None, typer.Option("--out", help="output path (default FILE.labeled.EXT)")] = None,
         in_place: Annotated[bool, typer.Option("--in-place", help="replace FILE atomically")] = False) -> None:
     """Write the implicit label (one per file, replacing any) — 写入隐式标识."""
-    from hegui.labeling.api import write_label, write_label_file
+    from hegui.labeling.api import write_label_file
     from hegui.labeling.atomic import write_atomic
     from hegui.labeling.errors import LabelCarrierUnsupported
     from hegui.labeling.label import ImplicitLabel
@@ -82,30 +73,35 @@ def add(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readab
         is_text = file.suffix.lower() in TEXT_EXTENSIONS
         if is_text and watermark:
             raise LabelCarrierUnsupported(detail="text files cannot carry a watermark")
-        if not explicit and not watermark and not is_text:
-            write_label_file(file, label, dst=dst)  # streamed, bounded memory
-            typer.echo(str(dst))
-            return
-        data = file.read_bytes()
-        if explicit:  # §5 / Art 4 ¶2: burnt in first (it re-encodes), metadata last
-            apply_explicit = _optional("hegui.labeling.explicit", "apply_explicit",
-                                       "explicit labels (hegui.labeling.explicit.apply_explicit)")
-            data = apply_explicit(data, filename=file.name)
-        if watermark:
-            embed = _optional("hegui.labeling.watermark", "embed", "watermark (hegui.labeling.watermark.embed)")
-            payload_for = _optional("hegui.labeling.watermark", "payload_for_content_id",
-                                    "watermark (hegui.labeling.watermark.payload_for_content_id)")
-            data = embed(data, payload_for(content_id))
-        if is_text:  # no metadata carrier: documented sidecar next to the output
-            if dst != file or explicit:
-                write_atomic(dst, data)
-            write_atomic(sidecar_path(dst), sidecar_bytes(label))
-            typer.echo(f"{dst} (+ {sidecar_path(dst).name}: no metadata carrier for plain text)")
-            return
-        write_atomic(dst, write_label(data, label, filename=file.name))
+        with tempfile.TemporaryDirectory(prefix="hegui-label-") as tmp:
+            work = _burn_in(file, Path(tmp), content_id, explicit=explicit, watermark=watermark)
+            if is_text:  # no metadata carrier: documented sidecar next to the output
+                if dst != file or work != file:
+                    write_atomic(dst, work.read_bytes())
+                write_atomic(sidecar_path(dst), sidecar_bytes(label))
+                typer.echo(f"{dst} (+ {sidecar_path(dst).name}: no metadata carrier for plain text)")
+                return
+            write_label_file(work, label, dst=dst)  # streamed, bounded memory; metadata last
         typer.echo(str(dst))
     except HeguiError as err:
         _fail(err)
+
+
+def _burn_in(src: Path, tmp: Path, content_id: str, *, explicit: bool, watermark: bool) -> Path:
+    """The explicit label (§5 / Art 4 ¶2) and the watermark, both re-encoding, into temp files;
+    ``src`` itself when neither is asked for. The implicit label is written after them."""
+    work = src
+    if explicit:
+        from hegui.labeling.explicit import apply_explicit
+
+        work = apply_explicit(src, tmp / f"explicit{src.suffix}")
+    if watermark:
+        from hegui.labeling.watermark import embed, payload_for_content_id
+
+        marked = tmp / f"watermarked{src.suffix}"
+        marked.write_bytes(embed(work.read_bytes(), payload_for_content_id(content_id)))
+        work = marked
+    return work
 
 
 def _walk(paths: list[Path]) -> Iterator[Path]:
