@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start a throw-away PostgreSQL server on loopback for the test suite, unless one answers already.
-# Prints the admin URL on stdout. Usage: scripts/pg_test_server.sh [start|stop]
+# Prints the admin URL on stdout. Usage: scripts/pg_test_server.sh [start|stop|status]
+# `status` exits 0 when a server answers on the port (so a caller only stops what it started).
 set -euo pipefail
 PORT=${HEGUI_PG_PORT:-55432}
 DIR=${HEGUI_PG_DIR:-/tmp/hegui-pg-$PORT}
@@ -11,6 +12,9 @@ if [ -z "$PGBIN" ]; then
   exit 1
 fi
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ "$action" = status ]; then
+  "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PORT" -q 2>/dev/null; exit $?
+fi
 if [ "$action" = stop ]; then
   [ -d "$DIR" ] && as_pg "$PGBIN/pg_ctl" -D "$DIR" -m fast stop >/dev/null 2>&1 || true
   exit 0

@@ -5,9 +5,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test || exit 1
 if [ -z "${HEGUI_TEST_POSTGRES_URL:-}" ]; then
+  bash scripts/pg_test_server.sh status && started=0 || started=1
   HEGUI_TEST_POSTGRES_URL=$(bash scripts/pg_test_server.sh start) || { echo "could not start PostgreSQL" >&2; exit 1; }
   export HEGUI_TEST_POSTGRES_URL
-  trap 'bash scripts/pg_test_server.sh stop' EXIT
+  [ $started = 1 ] && trap 'bash scripts/pg_test_server.sh stop' EXIT  # only stop what this run started
 fi
 echo "[test] PostgreSQL at $HEGUI_TEST_POSTGRES_URL"
 mkdir -p test-artifacts

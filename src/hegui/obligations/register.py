@@ -177,7 +177,7 @@ def _implicit(sv: Services) -> Finding:
 
 @check("label_inspector")
 def _inspector(sv: Services) -> Finding:
-    return _module_check("hegui.labeling.inspect", "标识检测器", "label inspector")
+    return _module_check("hegui.labeling.inspector", "标识检测器", "label inspector")
 
 
 @check("unlabelled_export")
