@@ -61,13 +61,17 @@ def serve(config: Optional[Path] = ConfigOpt, host: Optional[str] = typer.Option
     first = bootstrap(services, demo=demo)
     url = f"http://{settings.server.host}:{settings.server.port}"
     console.print(f"[bold green]hegui gateway 合规网关[/] {url}")
-    console.print(f"  OpenAI base_url: {url}/v1    console 控制台: {url}/console    disclosure 公示: {url}/about")
+    console.print(f"  OpenAI base_url: {url}/v1", soft_wrap=True)
+    console.print(f"  console 控制台: {url}/console    disclosure 公示: {url}/about", soft_wrap=True)
     if first:
-        console.print(f"  admin login 管理员: [bold]{first.admin_user}[/] / [bold]{first.admin_password}[/]")
+        console.print(f"  admin login 管理员: [bold]{first.admin_user}[/] / [bold]{first.admin_password}[/]",
+                      soft_wrap=True)
         if first.api_key:
-            console.print(f"  demo API key 演示密钥: [bold]{first.api_key}[/]   demo user 演示用户: {first.demo_user}")
-            console.print("  models 模型: hegui-demo-chat, hegui-demo-image (built-in demo, not a real model / 内置演示模型)")
-    console.print(f"  (credentials also in {Path(settings.var_dir) / 'first-run.json'})", style="dim")
+            console.print(f"  demo API key 演示密钥: [bold]{first.api_key}[/]", soft_wrap=True)
+            console.print(f"  demo user 演示用户: {first.demo_user}", soft_wrap=True)
+            console.print("  models 模型: hegui-demo-chat, hegui-demo-image (built-in demo, not a real model / 内置演示模型)",
+                          soft_wrap=True)
+    console.print(f"  (credentials also in {Path(settings.var_dir) / 'first-run.json'})", style="dim", soft_wrap=True)
     uvicorn.run(create_app(services=services, migrate=False), host=settings.server.host, port=settings.server.port,
                 log_level=log_level.lower(), access_log=False)
 
