@@ -7,11 +7,14 @@ from typer.testing import CliRunner
 from hegui.cli.cases import app
 
 
-def test_deadline_and_calendar():
+def test_deadline_and_calendar(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # ./var has no operator calendar files
     r = CliRunner().invoke(app, ["deadline", "pi_delete", "--received", "2026-09-28"])
     assert r.exit_code == 0 and "2026-10-23" in r.output
     r = CliRunner().invoke(app, ["calendar", "--year", "2027"])
     assert r.exit_code == 1 and "2027" in r.output
+    r = CliRunner().invoke(app, ["deadline", "pi_delete", "--received", "2026-12-20"])
+    assert r.exit_code == 0 and "2027-01-08" in r.output and "PROVISIONAL" in r.output
 
 
 def test_report_and_alerts(tmp_path, monkeypatch):

@@ -88,7 +88,7 @@ def test_webhook_failure_changes_nothing(gateway):
         assert s.get(Case, case.id).alerted is None
 
 
-def test_case_past_calendar_coverage_is_flagged(gateway, monkeypatch):
+def test_case_past_calendar_coverage_gets_a_provisional_deadline(gateway, monkeypatch):
     from hegui.cases import intake
 
     desk = gateway.client.app.state.case_desk
@@ -100,5 +100,6 @@ def test_case_past_calendar_coverage_is_flagged(gateway, monkeypatch):
 
     monkeypatch.setattr(intake.dt, "datetime", Late)
     case = desk.submit(case_type="pi_access", text="late in the year request", account="someone", channel="web")
-    assert case.due_on is None
-    assert any(a.kind == "no_deadline" and a.case.id == case.id for a in desk.alerts())
+    # Mon 28 Dec: 29–31 Dec (3), then 2027 on weekends only: 1, 4–8, 11–15, 18 Jan (12)
+    assert case.due_on == dt.date(2027, 1, 18) and case.due_provisional and case.provisional_years == [2027]
+    assert not any(a.kind == "no_deadline" and a.case.id == case.id for a in desk.alerts())

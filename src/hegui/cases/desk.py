@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 
-from hegui.cases import pi_requests, sanctions, takedown, workflow
-from hegui.cases.calendar import WorkingCalendar, default_calendar
+from hegui.cases import deadlines, pi_requests, sanctions, takedown, workflow
+from hegui.cases import calendar as calendar_mod
+from hegui.cases.calendar import WorkingCalendar
 from hegui.cases.config import CasesConfig, load_config
 from hegui.cases.enforcement import CaseEnforcement
 from hegui.cases.errors import SubjectNotFound
@@ -31,10 +32,13 @@ class CaseDesk:
                  calendar: WorkingCalendar | None = None) -> None:
         self.sv = services
         self.config = config or load_config(services.settings.var_dir)
-        self.calendar = calendar or default_calendar()
         var = Path(services.settings.var_dir)
-        self.evidence_dir = var / "evidence"
+        self.var_dir = var
         self.calendar_notes: list[str] = []
+        self._pinned = calendar  # an explicit calendar is used as is (tests); otherwise reloaded on change
+        self._calendar: WorkingCalendar | None = calendar
+        self._calendar_stamp: tuple | None = None
+        self.evidence_dir = var / "evidence"
         self.exports_dir = var / "pi-exports"
         self.bucket = TokenBucket(self.config.intake.burst, self.config.intake.per_hour)
         self.api_bucket = TokenBucket(self.config.intake.api_burst, self.config.intake.api_per_hour)
@@ -49,6 +53,43 @@ class CaseDesk:
 
     def today(self) -> dt.date:
         return dt.datetime.now(TZ).date()
+
+    # -- calendar ----------------------------------------------------------------------------
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """Shipped calendar merged with ``<var_dir>/calendar/*.yaml``; reloaded when those files
+        change (an import by the CLI reaches running workers without a restart)."""
+        if self._pinned is not None:
+            return self._pinned
+        stamp = calendar_mod.stamp(self.var_dir)
+        if self._calendar is None or stamp != self._calendar_stamp:
+            cal = calendar_mod.load_calendar(self.var_dir)
+            changed = self._calendar is not None
+            self._calendar, self._calendar_stamp = cal, stamp
+            if changed:
+                self.calendar_notes = self.check_calendar()
+                log.info("working-day calendar reloaded: %s", cal.version)
+        return self._calendar
+
+    @calendar.setter
+    def calendar(self, value: WorkingCalendar) -> None:
+        self._pinned = self._calendar = value
+
+    def check_calendar(self, today: dt.date | None = None) -> list[str]:
+        """Start-up / reload warnings (zh and en): which upcoming period is provisional, how to fix."""
+        horizon = max((t.working_days for t in self.config.case_types.values()), default=15)
+        return self.calendar.startup_check(today or self.today(), horizon)
+
+    def recompute_deadlines(self, actor: str = "system:calendar", include_official: bool = False,
+                            imported: dict[str, Any] | None = None) -> list[deadlines.Change]:
+        """After importing an official arrangement: recompute provisional (and missing) deadlines
+        of open cases; one transaction, the import (if given) and each change audited in it."""
+        cal = self.calendar
+        with self.sv.db.session() as s:
+            if imported is not None:
+                audit.append(s, actor, "calendar.imported", "calendar:" + ",".join(map(str, imported.get("years", []))),
+                             {**imported, "calendar": cal.version})
+            return deadlines.recompute(s, cal, self.config, actor, include_official)
 
     # -- intake ------------------------------------------------------------------------------
     def submit(self, **kw: Any) -> Case:
@@ -151,10 +192,7 @@ class CaseDesk:
             fresh = [a for a in items if s.get(Case, a.case.id).alerted != a.kind]
             if not fresh:
                 return 0
-            payload = {"alerts": [{"tracking": a.case.tracking, "type": a.case.type, "kind": a.kind,
-                                   "due_on": a.case.due_on.isoformat() if a.case.due_on else None,
-                                   "working_days_left": a.working_days_left, "status": a.case.status}
-                                  for a in fresh]}
+            payload = {"alerts": [_alert_json(a) for a in fresh]}
             own = client is None
             client = client or httpx.Client(timeout=10)
             try:
@@ -168,3 +206,16 @@ class CaseDesk:
                 sent += 1
             audit.append(s, actor, "case.alerts_sent", "webhook", {"count": sent})
         return sent
+
+
+def _alert_json(a: workflow.Alert) -> dict[str, Any]:
+    out: dict[str, Any] = {"tracking": a.case.tracking, "type": a.case.type, "kind": a.kind,
+                           "due_on": a.case.due_on.isoformat() if a.case.due_on else None,
+                           "working_days_left": a.working_days_left, "status": a.case.status,
+                           "provisional": a.provisional}
+    if a.provisional:
+        years = ", ".join(map(str, a.case.provisional_years))
+        out["note"] = (f"provisional deadline: {years} counted weekends only, holiday arrangement not imported; "
+                       f"the official one may be 1 working day earlier / "
+                       f"暂定期限：{years} 年仅按周末计算（节假日安排未导入），正式期限可能提前 1 个工作日")
+    return out

@@ -15,9 +15,18 @@ from hegui.errors import (
 class CalendarNotCovered(ConfigError):
     code = "CALENDAR_NOT_COVERED"
     http_status = 500
-    message_zh = "工作日历未覆盖 {year} 年（已覆盖：{covered}），请更新 src/hegui/data/calendar 中的节假日数据"
-    message_en = ("the working-day calendar does not cover {year} (covered: {covered}); "
-                  "update the holiday data in src/hegui/data/calendar")
+    message_zh = ("工作日历未覆盖 {year} 年（已覆盖：{covered}）；请导入国务院办公厅公布的该年节假日安排："
+                  "hegui cases calendar import 文件.yaml")
+    message_en = ("the working-day calendar does not cover {year} (covered: {covered}); import the State "
+                  "Council's holiday arrangement for that year: hegui cases calendar import FILE.yaml")
+
+
+class CalendarFileInvalid(ConfigError):
+    """A holiday-arrangement file with problems; the message lists them as ``file:line: …``."""
+
+    code = "CALENDAR_FILE_INVALID"
+    message_zh = "节假日安排文件无效：{detail}"
+    message_en = "Invalid holiday-arrangement file: {detail}"
 
 
 class CaseNotFound(NotFound):

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from hegui.cases.calendar import WorkingCalendar
 from hegui.cases.config import CasesConfig
-from hegui.cases.errors import CalendarNotCovered, TooManyRequests, UploadRejected
+from hegui.cases import deadlines
+from hegui.cases.errors import TooManyRequests, UploadRejected
 from hegui.cases.models import Case, CaseEvent, CaseEvidence
 from hegui.errors import ValidationFailed
 from hegui.records import audit
@@ -113,11 +114,9 @@ def check_uploads(cfg: CasesConfig, uploads: list[Upload]) -> list[tuple[Upload,
     return out
 
 
-def due_date(calendar: WorkingCalendar, cfg: CasesConfig, case_type: str, received: dt.date) -> dt.date | None:
-    try:
-        return calendar.add_working_days(received, cfg.case_types[case_type].working_days)
-    except CalendarNotCovered:
-        return None
+def due_date(calendar: WorkingCalendar, cfg: CasesConfig, case_type: str, received: dt.date) -> dt.date:
+    """The deadline, provisional where the calendar lacks a year (see :mod:`hegui.cases.deadlines`)."""
+    return deadlines.compute(calendar, cfg, case_type, received).due_on
 
 
 def submit(s: Session, cfg: CasesConfig, calendar: WorkingCalendar, evidence_dir: Path, *, case_type: str,
@@ -138,10 +137,11 @@ def submit(s: Session, cfg: CasesConfig, calendar: WorkingCalendar, evidence_dir
                                message_zh="个人信息权利请求须填写所涉及的账号")
     checked = check_uploads(cfg, uploads or [])
     received = dt.datetime.now(TZ).date()
+    deadline = deadlines.compute(calendar, cfg, case_type, received)
     case = Case(id=new_id(), tracking=tracking_number(received), type=case_type, channel=channel,
                 lang="en" if lang == "en" else "zh", text=text, contact=contact or None,
-                content_id=content_id or None, received_on=received,
-                due_on=due_date(calendar, cfg, case_type, received), result={})
+                content_id=content_id or None, received_on=received, result={})
+    deadlines.apply(case, deadline, calendar)
     if account:
         q = select(EndUser.id).where((EndUser.external_id == account) | (EndUser.id == account))
         if app_id:
@@ -150,7 +150,7 @@ def submit(s: Session, cfg: CasesConfig, calendar: WorkingCalendar, evidence_dir
         if len(found) == 1:
             case.subject_user = found[0]
         else:
-            case.result = {"unresolved_account": True}
+            case.result = {**case.result, "unresolved_account": True}
         case.subject_app = app_id
     s.add(case)
     s.flush()
@@ -163,10 +163,11 @@ def submit(s: Session, cfg: CasesConfig, calendar: WorkingCalendar, evidence_dir
                               stored_as=f"{new_id()}.{ext}")
             written.append(_atomic_write(folder / ev.stored_as, u.data))
             s.add(ev)
-        note = None if case.due_on else "deadline not computable: calendar does not cover the year / 工作日历未覆盖，无法计算期限"
+        note = deadlines.note_for(deadline)
         s.add(CaseEvent(case_id=case.id, actor=actor or f"public:{channel}", kind="transition", dst="received", note=note))
         audit.append(s, actor or f"public:{channel}", "case.received", f"case:{case.tracking}",
-                     {"type": case_type, "channel": channel, "evidence": len(checked), "due_on": case.due_on})
+                     {"type": case_type, "channel": channel, "evidence": len(checked), "due_on": case.due_on,
+                      "due_provisional": deadline.provisional})
         s.flush()
     except BaseException:
         for p in written:

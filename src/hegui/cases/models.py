@@ -42,13 +42,30 @@ class Case(Base):
     content_id: Mapped[str | None] = mapped_column(String(48), default=None)
     assignee: Mapped[str | None] = mapped_column(String(80), default=None)
     received_on: Mapped[dt.date] = mapped_column(Date)
-    due_on: Mapped[dt.date | None] = mapped_column(Date, default=None)  # None: calendar not covered
+    # None only for cases received before provisional deadlines existed (see hegui.cases.deadlines)
+    due_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
     resolution: Mapped[str | None] = mapped_column(Text, default=None)
     feedback: Mapped[str | None] = mapped_column(Text, default=None)
     result: Mapped[dict] = mapped_column(JSON, default=dict)  # what the system executed
     alerted: Mapped[str | None] = mapped_column(String(16), default=None)  # last webhook alert kind
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    # The deadline's basis is stored in ``result["deadline"]`` (no schema change needed):
+    # {"provisional": true, "assumed_years": [2027], "rule": "weekends_only", "calendar": "<version>"}
+    @property
+    def deadline_info(self) -> dict:
+        info = (self.result or {}).get("deadline")
+        return info if isinstance(info, dict) else {}
+
+    @property
+    def due_provisional(self) -> bool:
+        """The deadline was counted on the weekend-only rule for a year the calendar lacks."""
+        return bool(self.deadline_info.get("provisional"))
+
+    @property
+    def provisional_years(self) -> list[int]:
+        return [int(y) for y in self.deadline_info.get("assumed_years") or []]
 
 
 class CaseEvent(Base):

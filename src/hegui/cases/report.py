@@ -50,6 +50,7 @@ def collect(s: Session, cfg: CasesConfig, keys: KeyRing, start: dt.date, end: dt
     lo, hi = _bounds(start, end)
     cases = [{"编号 tracking": c.tracking, "类型 type": cfg.type_label(c.type, "zh"), "渠道 channel": c.channel,
               "受理日期 received": c.received_on.isoformat(), "期限 due": c.due_on.isoformat() if c.due_on else "",
+              "期限依据 deadline basis": _basis(c),
               "状态 status": STATUS_ZH.get(c.status, c.status), "处理结果 resolution": c.resolution or "",
               "办结时间 closed": c.closed_at.isoformat(timespec="minutes") if c.closed_at else ""}
              for c in s.scalars(select(Case).where(Case.created_at >= lo, Case.created_at < hi).order_by(Case.created_at))]
@@ -63,6 +64,13 @@ def collect(s: Session, cfg: CasesConfig, keys: KeyRing, start: dt.date, end: dt
             for x in s.scalars(select(Sanction).where(Sanction.starts_at >= lo, Sanction.starts_at < hi)
                                .order_by(Sanction.starts_at))]
     return Report(start, end, cases, tds, sans)
+
+
+def _basis(c: Case) -> str:
+    if c.due_provisional:
+        years = "、".join(map(str, c.provisional_years))
+        return f"暂定：{years} 年节假日安排未导入，仅按周末计算 provisional (weekends only for {years})"
+    return "正式 official" if c.due_on else "无 none"
 
 
 def to_csv(rep: Report) -> bytes:

@@ -22,7 +22,6 @@ from fastapi.responses import FileResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from hegui.cases import takedown, workflow
-from hegui.cases.calendar import default_calendar
 from hegui.cases.desk import CaseDesk
 from hegui.cases.enforcement import FunctionMiddleware
 from hegui.cases.errors import CaseNotFound
@@ -60,7 +59,7 @@ def form_age(key: bytes, token: str, now: float | None = None) -> float | None:
 def install(app: FastAPI, services: Services) -> None:
     today = dt.datetime.now(TZ).date()
     desk = CaseDesk(services)
-    desk.calendar_notes = default_calendar().startup_check(today)
+    desk.calendar_notes = desk.check_calendar(today)
     for note in desk.calendar_notes:
         log.warning(note)
     app.state.case_desk = desk
@@ -179,6 +178,7 @@ def install(app: FastAPI, services: Services) -> None:
 def _case_json(case) -> dict:
     return {"tracking": case.tracking, "type": case.type, "status": case.status,
             "received_on": case.received_on.isoformat(), "due_on": case.due_on.isoformat() if case.due_on else None,
+            "due_provisional": case.due_provisional,
             "feedback": case.feedback, "status_url": f"/complaints/status/{case.tracking}"}
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui.cases.calendar import WorkingCalendar
-from hegui.cases.errors import BadTransition, CalendarNotCovered, CaseNotFound
+from hegui.cases.errors import BadTransition, CaseNotFound
 from hegui.cases.models import Case, CaseEvent
 from hegui.errors import ValidationFailed
 from hegui.records import audit
@@ -87,20 +87,26 @@ class Alert:
     kind: str  # overdue | due_soon | no_deadline
     working_days_left: int | None
 
+    @property
+    def provisional(self) -> bool:
+        return self.case.due_provisional
+
 
 def alerts(s: Session, calendar: WorkingCalendar, due_soon: int, today: dt.date) -> list[Alert]:
-    """Open cases that are overdue, due within ``due_soon`` working days, or lack a deadline."""
+    """Open cases that are overdue, due within ``due_soon`` working days, or lack a deadline
+    (only cases from before provisional deadlines existed; ``hegui cases calendar recompute``).
+
+    A provisional deadline can be one working day later than the official one (a make-up working
+    day inside the period, see :mod:`hegui.cases.calendar`), so it counts as due soon one working
+    day earlier. Working days left are counted on the same weekend-only rule where needed."""
     out = []
     for case in s.scalars(select(Case).where(Case.status.in_(OPEN)).order_by(Case.due_on)):
         if case.due_on is None:
             out.append(Alert(case, "no_deadline", None))
             continue
-        try:
-            left = calendar.working_days_between(today, case.due_on)
-        except CalendarNotCovered:
-            left = (case.due_on - today).days
+        left = calendar.working_days_between(today, case.due_on, provisional_ok=True)
         if case.due_on < today:
             out.append(Alert(case, "overdue", left))
-        elif left <= due_soon:
+        elif left <= due_soon + (1 if case.due_provisional else 0):
             out.append(Alert(case, "due_soon", left))
     return out

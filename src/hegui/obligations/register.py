@@ -216,7 +216,46 @@ def _enforcement(sv: Services) -> Finding:
 
 @check("complaints")
 def _complaints(sv: Services) -> Finding:
-    return _module_check("hegui.cases.intake", "投诉举报受理", "complaint intake")
+    found = _module_check("hegui.cases.intake", "投诉举报受理", "complaint intake")
+    if found.status is not Status.MET:
+        return found
+    return _deadline_basis(sv, found)
+
+
+def _deadline_basis(sv: Services, found: Finding) -> Finding:
+    """Working-day deadlines: met, but say honestly when they are provisional (a year the holiday
+    calendar lacks is counted on the weekend-only rule until the official arrangement is imported)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from hegui.cases.calendar import load_calendar
+    from hegui.cases.deadlines import count_provisional
+
+    cal = load_calendar(sv.settings.var_dir)
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    ahead = cal.uncovered_ahead(today)
+    with sv.db.session() as s:
+        n = count_provisional(s)
+    covered = ", ".join(map(str, sorted(cal.years)))
+    if not ahead and not n:
+        return Finding(Status.MET, f"{found.reason_zh}；工作日期限按节假日安排计算（覆盖 {covered}）",
+                       f"{found.reason_en}; working-day deadlines on the holiday calendar (covers {covered})")
+    if not ahead:
+        return Finding(Status.MET, f"已满足，但有 {n} 件未结案件的期限仍为暂定或缺失：请执行 hegui cases calendar recompute",
+                       f"met, but {n} open case(s) still have a provisional or no deadline: run "
+                       "hegui cases calendar recompute")
+    years = ", ".join(map(str, ahead))
+    skipped_zh = "；有运营方日历文件被跳过" if cal.problems else ""
+    skipped_en = "; an operator calendar file was skipped" if cal.problems else ""
+    return Finding(
+        Status.MET,
+        f"已满足，{years} 年期限为暂定：{found.reason_zh}，但工作日历未覆盖 {years} 年，跨入该年的期限仅按周末计算"
+        f"（未计法定节假日和调休），未结案件中暂定或无期限 {n} 件{skipped_zh}。请导入国务院办公厅节假日安排："
+        f"hegui cases calendar import 文件.yaml",
+        f"met, provisional for {years}: {found.reason_en}, but the holiday calendar does not cover {years}; "
+        f"deadlines reaching it count weekends only (no public holidays or make-up days); {n} open case(s) with a "
+        f"provisional or no deadline{skipped_en}. Import the State Council arrangement: "
+        f"hegui cases calendar import FILE.yaml")
 
 
 @check("pi_requests")
