@@ -15,6 +15,7 @@ from hegui.moderation.classifier.dataset import (
     jade_head,
     load_heads,
     written_examples,
+    written_texts,
 )
 from hegui.moderation.classifier.train import main
 
@@ -86,3 +87,17 @@ def test_split_is_stable():
     assert assign_split("同一句话") == assign_split("同一句话")
     shares = [assign_split(f"text {i}", test_share=0.2) for i in range(2000)]
     assert 0.15 < shares.count("test") / 2000 < 0.25
+
+
+def test_written_texts_are_deterministic_and_include_long_benign_english():
+    a, b = list(written_texts()), list(written_texts())
+    assert a == b and len({e.text for e in a}) == len(a)
+    benign_en = [e for e in a if e.lang == "en" and e.label == 0]
+    assert len(benign_en) >= 1000 and sum(len(e.text) >= 600 for e in benign_en) >= 300
+    assert any("```" in e.text for e in benign_en)  # code answers
+    assert sum(e.lang == "zh" and e.label == 0 and len(e.text) >= 200 for e in a) >= 100
+    assert {e.head for e in a if e.lang == "en" and e.label == 1} >= {"illegal", "privacy", "health_harm"}
+    assert all(len(e.text) <= 1000 for e in a)  # each fits one scoring window
+    from hegui.moderation.classifier.model import WINDOW
+
+    assert WINDOW >= 1000

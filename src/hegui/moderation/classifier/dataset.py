@@ -27,6 +27,7 @@ from hegui.moderation.classifier.errors import TrainingDataInvalid
 
 CALIB_SHARE = 0.15
 JADE_TEST_SHARE = 0.20
+COMPOSE_MAX_CHARS = 1_000  # composed texts stay within one scoring window (``model.WINDOW``)
 _SLOT = re.compile(r"\{([a-z_0-9]+)\}")
 
 
@@ -128,6 +129,57 @@ def written_examples() -> Iterator[Example]:
                     seen.add(text)
                     yield Example(text, head, 0 if head is None else 1, "written", group["lang"],
                                   assign_split(text))
+
+
+def _compose(sentences: dict[str, list[str]], spec: dict[str, Any], frames: list[str]) -> Iterator[str]:
+    """Benign texts of 2..N sentences from one or two topics, split into paragraphs (deterministic)."""
+    rng = random.Random(f"hegui-compose-{spec['seed']}")
+    topics = sorted(sentences)
+    sep = " " if spec["lang"] == "en" else ""
+    for _ in range(spec["count"]):
+        chosen = rng.sample(topics, 2 if rng.random() < 0.3 else 1)
+        pool = [s for t in chosen for s in sentences[t]]
+        k = min(len(pool), rng.randint(spec["min_sentences"], spec["max_sentences"]))
+        picked = rng.sample(pool, k)
+        if frames and rng.random() < 0.4:
+            picked.insert(0, rng.choice(frames))
+        if frames and rng.random() < 0.2:
+            picked.append(rng.choice(frames))
+        text, run = "", 0
+        for sentence in picked:
+            glue = "" if not text else ("\n\n" if run >= rng.randint(2, 5) else sep)
+            if len(text) + len(glue) + len(sentence) > COMPOSE_MAX_CHARS:
+                break
+            run = 0 if glue == "\n\n" else run + 1
+            text += glue + sentence
+        if text:
+            yield text
+
+
+def written_texts() -> Iterator[Example]:
+    """The team's longer texts in ``data/written_texts.yaml``: whole benign texts (e-mails, code,
+    multi-paragraph answers), benign paragraphs composed from topic sentences, and unsafe requests."""
+    spec = _data_file("written_texts.yaml")
+    seen: set[str] = set()
+
+    def emit(text: str, head: str | None, lang: str) -> Iterator[Example]:
+        text = text.strip()
+        if text and text not in seen:
+            seen.add(text)
+            yield Example(text, head, 0 if head is None else 1, "written_texts", lang, assign_split(text))
+
+    for lang in ("en", "zh"):
+        for text in spec.get(f"benign_{lang}", []):
+            yield from emit(text, None, lang)
+    for comp in spec.get("compose", []):
+        lang = comp["lang"]
+        sentences = {k: v for k, v in spec[f"sentences_{lang}"].items() if k != "answer_frame"}
+        frames = spec[f"sentences_{lang}"].get("answer_frame", [])
+        for text in _compose(sentences, comp, frames):
+            yield from emit(text, None, lang)
+    for group in spec.get("unsafe", []):
+        for text in group["texts"]:
+            yield from emit(text, group["head"], group["lang"])
 
 
 def operator_examples(path: Path, known_heads: set[str]) -> Iterator[Example]:

@@ -27,11 +27,12 @@ from hegui.moderation.classifier.dataset import (
     load_heads,
     operator_examples,
     written_examples,
+    written_texts,
 )
 from hegui.moderation.classifier.features import FeatureConfig, bucket_ids
 from hegui.moderation.classifier.weights import ModelData, save_model
 
-SCRIPT_VERSION = "1.1.0"
+SCRIPT_VERSION = "1.2.0"
 log = logging.getLogger("hegui.moderation.classifier.train")
 
 
@@ -140,6 +141,7 @@ def collect(data_dir: Path | None, jsonl: Sequence[Path], *, written: bool) -> l
         examples += jade_examples(data_dir)
     if written:
         examples += written_examples()
+        examples += written_texts()
     for path in jsonl:
         examples += operator_examples(path, known)
     return examples
