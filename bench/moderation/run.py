@@ -1,12 +1,16 @@
 """Moderation benchmark: matcher speed, check latency, quality on ../shared/data. Prints tables.
 
-    .venv/bin/python bench/moderation/run.py [--only speed,latency,quality] [--mb 4] [--terms 50000]
+    .venv/bin/python bench/moderation/run.py [--only speed,latency,quality] [--mb 4] [--terms 50000] [--runs 3] [--latency-n 2000]
 
 Speed: Aho-Corasick libraries (ahocorasick-rs, pyahocorasick, daachorse, hyperscan — each only if
 installed) scanning the same text with the same synthetic 50k-term pack (raw: the original text, all
 overlapping matches returned to Python), against hegui's full lexicon scan (fold + syllable-view scan
-+ variant checks + offset map) on the same text in the same run.
-Latency: PolicyModerator.check p50/p99 on 200- and 2,000-character texts.
++ variant checks + offset map) on the same text in the same run; the matchers take turns in each
+round and MB/s is given by CPU time and by wall time (the ratio uses CPU time: the development
+machine is shared).
+Latency: PolicyModerator.check p50/p99 on 200- and 2,000-character Chinese and English texts, for
+the lexicon alone, with the PI recognizers, and with the classifier, plus the classifier's and the
+recognizers' own time (where the time goes).
 Quality: JADE unsafe-question recall, false-positive rates on COLD dev safe texts and XSafety
 ``commonsense`` prompts, COLD dev P/R/F1, and JADE recall after automatic perturbations.
 """
@@ -130,13 +134,19 @@ def _libs(terms: list[str]) -> dict[str, tuple[float, Callable[[str], int]]]:
     return libs
 
 
-def _best(fn: Callable[[], object], runs: int) -> tuple[float, object]:
-    best, out = float("inf"), None
+def _rounds(fns: dict[str, Callable[[], object]], runs: int) -> dict[str, tuple[float, float, object]]:
+    """name → (best wall seconds, best CPU seconds, last result). The functions take turns in each
+    round, so on a shared machine they see the same load; CPU time (this process) varies less than
+    wall time when other jobs compete for the cores."""
+    best = {k: (float("inf"), float("inf"), None) for k in fns}
     for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+        for name, fn in fns.items():
+            w, c = time.perf_counter(), time.process_time()
+            out = fn()
+            cpu, wall = time.process_time() - c, time.perf_counter() - w
+            bw, bc, _ = best[name]
+            best[name] = (min(bw, wall), min(bc, cpu), out)
+    return best
 
 
 def bench_speed(mb: float, n_terms: int, runs: int) -> list[tuple]:
@@ -147,55 +157,140 @@ def bench_speed(mb: float, n_terms: int, runs: int) -> list[tuple]:
     text = corpus_text(mb)
     size = len(text.encode()) / 1e6
     terms = synthetic_terms(n_terms, text)
-    rows = []
-    fastest = 0.0
-    for name, (build, scan) in _libs(terms).items():
-        secs, matches = _best(lambda scan=scan: scan(text), runs)
-        mbs = size / secs
-        fastest = max(fastest, mbs)
-        rows.append((f"raw {name}", f"{build:.2f}", f"{mbs:.1f}", str(matches)))
+    libs = _libs(terms)
     t = time.perf_counter()
     lex = Lexicon((Term(w, "A1h", 2), "bench@1") for w in terms)
-    build = time.perf_counter() - t
-    secs, _ = _best(lambda: fold(text), runs)
-    rows.append(("fold only (NFKC, t2s, map…)", "-", f"{size / secs:.1f}", "-"))
-    secs, hits = _best(lambda: lex.scan(text), runs)
-    full = size / secs
-    rows.append((f"full hegui lexicon ({lex.pattern_count} patterns)", f"{build:.2f}", f"{full:.1f}",
-                 f"{len(hits)} (capped 8/term)"))
-    rows.append(("full / fastest raw", "", f"{full / fastest:.2f}" if fastest else "-", "goal ≥ 0.33"))
-    print(f"\n## Lexicon scan speed — {size:.1f} MB text, {len(terms)} synthetic terms, best of {runs}\n")
-    _table(("matcher", "build s", "MB/s", "matches"), rows)
+    lex_build = time.perf_counter() - t
+    folded = fold(text)
+    fns: dict[str, Callable[[], object]] = {f"raw {name}": (lambda scan=scan: scan(text))
+                                            for name, (_, scan) in libs.items()}
+    fns["fold"] = lambda: fold(text)
+    fns["scan"] = lambda: lex.scan(folded)
+    fns["full"] = lambda: lex.scan(text)
+    best = _rounds(fns, runs)
+    rows = []
+    fastest_cpu = fastest_wall = 0.0
+    for name, (build, _) in libs.items():
+        wall, cpu, matches = best[f"raw {name}"]
+        fastest_cpu, fastest_wall = max(fastest_cpu, size / cpu), max(fastest_wall, size / wall)
+        rows.append((f"raw {name}", f"{build:.2f}", f"{size / cpu:.1f}", f"{size / wall:.1f}", str(matches)))
+    wall, cpu, _ = best["fold"]
+    rows.append(("fold only (NFKC, t2s, map…)", "-", f"{size / cpu:.1f}", f"{size / wall:.1f}", "-"))
+    wall, cpu, _ = best["scan"]
+    rows.append(("scan of the folded views + checks + map back", "-", f"{size / cpu:.1f}", f"{size / wall:.1f}", "-"))
+    wall, cpu, hits = best["full"]
+    full_cpu, full_wall = size / cpu, size / wall
+    rows.append((f"full hegui lexicon ({lex.pattern_count} patterns)", f"{lex_build:.2f}", f"{full_cpu:.1f}",
+                 f"{full_wall:.1f}", f"{len(hits)} (capped 8/term)"))  # type: ignore[arg-type]
+    rows.append(("full / fastest raw", "", f"{full_cpu / fastest_cpu:.2f}" if fastest_cpu else "-",
+                 f"{full_wall / fastest_wall:.2f}" if fastest_wall else "-", "goal ≥ 0.33"))
+    print(f"\n## Lexicon scan speed — {size:.1f} MB text, {len(terms)} synthetic terms, best of {runs} "
+          "(matchers take turns each round)\n")
+    _table(("matcher", "build s", "MB/s (CPU)", "MB/s (wall)", "matches"), rows)
     return rows
 
 
 # -- latency ---------------------------------------------------------------------------------------
 
+def lang_text(lang: str) -> str:
+    """Running text of one language: COLD + XSafety zh prompts, or XSafety en prompts."""
+    if lang == "zh":
+        return corpus_text(1.0).replace("\n", "")
+    parts = [r["text"] for r in _jsonl(DATA / "xsafety" / "prompts_en.jsonl")]
+    text = " ".join(p for p in parts if p)
+    if len(text) < 50_000:
+        rnd = random.Random(2)
+        words = ["the", "a", "river", "answer", "question", "people", "garden", "data", "is", "of", "and", "to"]
+        text += " ".join(rnd.choice(words) for _ in range(20_000))
+    return text
+
+
+def _pct(samples: list[float], q: float) -> float:
+    s = sorted(samples)
+    return s[max(0, int(len(s) * q) - 1)]
+
+
 def bench_latency(n: int) -> None:
     from hegui.moderation.base import Direction
     from hegui.moderation.engine import PolicyModerator
 
-    text = corpus_text(1.0).replace("\n", "")
-    rnd = random.Random(3)
-    engines = {"lexicon only": PolicyModerator.load(classifier=None, recognizers=None, auto_reload_s=None)}
+    lexicon_only = PolicyModerator.load(classifier=None, recognizers=None, auto_reload_s=None)
     full = PolicyModerator.load(auto_reload_s=None)
-    engines[f"full (classifier {full.components['classifier'].split(':')[0]}, recognizers "
-            f"{full.components['recognizers'].split(':')[0]})"] = full
+    with_rec = PolicyModerator.load(classifier=None, recognizers=full._recognizers, auto_reload_s=None)
+    cls_state = full.components["classifier"].split(":")[0]
+    rec_state = full.components["recognizers"].split(":")[0]
+    parts: dict[str, Callable[[str], object]] = {
+        "lexicon only": lambda t: lexicon_only.check(t, Direction.OUTPUT),
+        f"lexicon + recognizers ({rec_state})": lambda t: with_rec.check(t, Direction.OUTPUT),
+        f"full: + classifier ({cls_state})": lambda t: full.check(t, Direction.OUTPUT),
+    }
+    if full._classifier is not None:
+        clf = full._classifier
+        parts["  classifier.score alone"] = lambda t: clf.score(t)
+    if full._recognizers is not None:
+        reg = full._recognizers
+        parts["  recognizers.analyze alone"] = lambda t: reg.analyze(t)
     rows = []
-    for name, eng in engines.items():
+    for lang in ("zh", "en"):
+        text = lang_text(lang)
         for size in (200, 2000):
-            samples = []
-            for _ in range(n):
-                at = rnd.randrange(0, len(text) - size)
-                chunk = text[at:at + size]
-                t = time.perf_counter()
-                eng.check(chunk, Direction.OUTPUT)
-                samples.append((time.perf_counter() - t) * 1000)
-            samples.sort()
-            rows.append((name, str(size), f"{statistics.median(samples):.3f}",
-                         f"{samples[int(len(samples) * 0.99) - 1]:.3f}"))
+            rnd = random.Random(size)
+            chunks = [text[at:at + size] for at in (rnd.randrange(0, len(text) - size) for _ in range(n))]
+            for name, fn in parts.items():
+                for c in chunks[:20]:  # warm up
+                    fn(c)
+                wall, cpu = [], []
+                for c in chunks:
+                    w, p = time.perf_counter(), time.process_time()
+                    fn(c)
+                    cpu.append((time.process_time() - p) * 1000)
+                    wall.append((time.perf_counter() - w) * 1000)
+                rows.append((name, lang, str(size), f"{statistics.median(wall):.3f}", f"{_pct(wall, 0.99):.3f}",
+                             f"{_pct(cpu, 0.99):.3f}"))
     print(f"\n## check() latency, {n} texts each (goal: p99 ≤ 2 ms at 2,000 characters)\n")
-    _table(("engine", "chars", "p50 ms", "p99 ms"), rows)
+    _table(("engine", "lang", "chars", "p50 ms", "p99 ms", "p99 CPU ms"), rows)
+    bench_stream(full, max(5, n // 50))
+
+
+def bench_stream(engine: object, n: int) -> None:
+    """A 2,000-character answer the engine lets through, streamed in 4-character chunks (token
+    streams), full engine: CPU time and full checks per stream, checking every 16 vs 128 characters."""
+    from hegui.moderation.base import Direction
+
+    rnd = random.Random(7)
+    sentences = ["番茄喜欢充足的阳光，每天至少需要六个小时的日照。", "浇水时要浇透，但盆底不能积水。",
+                 "播种后大约一周发芽，长出两片真叶后可以移栽。", "施肥以有机肥为主，开花前可以补充磷钾肥。",
+                 "搭架子可以防止植株倒伏，也方便通风。", "发现病叶要及时摘除，减少病害传播。",
+                 "果实由绿转红时就可以采摘了。", "如果你住在北方，可以在春末夏初种植。"]
+    answers = ["".join(rnd.choice(sentences) for _ in range(120))[:2000] for _ in range(n)]
+    real_check = engine.check  # type: ignore[attr-defined]
+    counter = [0]
+
+    def counting(*a: object, **k: object) -> object:
+        counter[0] += 1
+        return real_check(*a, **k)
+
+    engine.check = counting  # type: ignore[attr-defined]
+    rows = []
+    try:
+        for every in (16, 128):
+            cpu, checks = [], []
+            for ans in answers:
+                counter[0] = 0
+                c = time.process_time()
+                st = engine.stream(Direction.OUTPUT, holdback=24, check_every=every)  # type: ignore[attr-defined]
+                for i in range(0, len(ans), 4):
+                    if st.feed(ans[i:i + 4]).stopped:
+                        break
+                else:
+                    st.finish()
+                cpu.append((time.process_time() - c) * 1000)
+                checks.append(counter[0])
+            rows.append((str(every), f"{statistics.median(cpu):.1f}", f"{max(cpu):.1f}", f"{statistics.mean(checks):.1f}"))
+    finally:
+        del engine.check  # type: ignore[attr-defined]
+    print(f"\n## Streaming: 2,000-character answers in 4-character chunks, full engine, {n} streams\n")
+    _table(("check_every", "CPU ms / stream (median)", "max", "full checks / stream"), rows)
 
 
 # -- quality ---------------------------------------------------------------------------------------
@@ -278,6 +373,10 @@ def bench_quality() -> None:
         if xs:
             x = acts([r["text"] for r in xs])
             rows.append((name, f"FPR XSafety commonsense (n={len(xs)}) refuse/block", f"{sum(a.stops for a in x) / len(x):.3f}", "≤ 0.05"))
+            for lang in ("zh", "en"):  # the goal holds per language (the English case was broken)
+                xl = [a for a, r in zip(x, xs) if r.get("lang") == lang]
+                if xl:
+                    rows.append((name, f"  … {lang} only (n={len(xl)})", f"{sum(a.stops for a in xl) / len(xl):.3f}", "≤ 0.05"))
         pred = acts([r["text"] for r in cold])
         tp = sum(a.stops and r["label"] == "offensive" for a, r in zip(pred, cold))
         fp = sum(a.stops and r["label"] != "offensive" for a, r in zip(pred, cold))

@@ -45,6 +45,8 @@ CLASSIFIER_MAX_CHARS = 16384  # the classifier sees the head of long texts (boun
 DISGUISE_RATIO = 0.3  # above this share of removed/changed characters the classifier also sees the fold
 MAX_EVIDENCE = 16
 PI_RISKS = ("A4e", "A4f")
+STREAM_CHECK_EVERY = 128  # full stream checks at most every this many new characters
+QUICK_CONTEXT = 128  # characters before a new chunk the streaming lexicon look re-reads
 
 
 @dataclass(frozen=True)
@@ -110,22 +112,28 @@ def _safe(s: str) -> str:
 
 
 class PolicyStreamChecker(HoldbackStreamChecker):
-    """The generic holdback checker, checking at most every ``check_every`` new characters (token
-    streams arrive a few characters at a time; unchecked text is held, never released), and masking
-    only concrete spans (not whole-text classifier evidence)."""
+    """The generic holdback checker with a full check (lexicon, classifier, recognizers) at most
+    every ``check_every`` new characters — token streams arrive a few characters at a time and
+    unchecked text is held, never released — and, in between, a lexicon-only look at each new chunk
+    (with :data:`QUICK_CONTEXT` characters before it): when that finds a stopping term the full check
+    runs at once, so a listed term still ends the stream as soon as it is complete. Masks only
+    concrete spans (not whole-text classifier evidence)."""
 
-    def __init__(self, *args: Any, check_every: int = 16, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._check_every = max(1, check_every)
+    _moderator: PolicyModerator
+
+    def __init__(self, *args: Any, check_every: int = STREAM_CHECK_EVERY, **kwargs: Any) -> None:
+        super().__init__(*args, check_every=check_every, **kwargs)
 
     def feed(self, chunk: str) -> StreamDecision:
         if self._stopped:
             return StreamDecision("", self._verdict)
         self._text += chunk
-        ready = self._offset + len(self._text) - self._holdback - self._released
-        if ready < self._check_every:
-            return StreamDecision("")
-        return self._step(final=False)
+        if self._ready() >= self._check_every:
+            return self._step(final=False)
+        if chunk and self._moderator.lexicon_stops(self._text[-(len(chunk) + QUICK_CONTEXT):],
+                                                   self._direction, self._context):
+            return self._step(final=False)
+        return StreamDecision("")
 
     def _mask(self, out: str, verdict: Verdict) -> str:
         spans = Verdict(verdict.action, [RiskFinding(r.risk_id, r.score, [e for e in r.evidence if e.text])
@@ -142,6 +150,9 @@ class PolicyModerator:
                  recognizers: Any = None, taxonomy: Taxonomy | None = None, holdback: int = 32,
                  auto_reload_s: float | None = 2.0, pack_roots: Sequence[Path] = ()) -> None:
         self.taxonomy = taxonomy or default_taxonomy()
+        self._risk_ids = frozenset(self.taxonomy.all_ids)  # `rid in taxonomy` scans every risk
+        self._head_cache: tuple[Any, dict[str, list[str]]] = (None, {})
+        self.stream_check_every = STREAM_CHECK_EVERY
         self._dirs = list(dirs)
         self._roots = [Path(r) for r in pack_roots]
         self._layout = _layout(_expand(self._dirs, self._roots))
@@ -254,12 +265,28 @@ class PolicyModerator:
         return verdict
 
     def stream(self, direction: Direction, context: CheckContext | None = None, *,
-               holdback: int | None = None, check_every: int = 16) -> StreamChecker:
+               holdback: int | None = None, check_every: int | None = None) -> StreamChecker:
         """Incremental checker: holds back ``holdback`` characters, never releases unchecked text;
-        a stopping verdict carries the deciding risk's refusal template."""
+        a full check at most every ``check_every`` new characters (default
+        :attr:`stream_check_every`, 128), a lexicon look at every chunk in between; a stopping
+        verdict carries the deciding risk's refusal template."""
         hb = self.holdback if holdback is None else holdback
+        every = self.stream_check_every if check_every is None else check_every
         return PolicyStreamChecker(self, Direction(direction), context, holdback=hb, overlap=max(256, hb),
-                                   check_every=check_every)
+                                   check_every=every)
+
+    def lexicon_stops(self, text: str, direction: Direction, context: CheckContext | None = None) -> bool:
+        """True when the lexicon alone finds a risk in ``text`` whose action stops it (cheap: no
+        classifier, no recognizers; used between full stream checks)."""
+        if not text:
+            return False
+        state = self._state
+        profile = context.profile if context is not None and context.profile else self.profile
+        policy = state.policy
+        for hit in state.lexicon.scan(text):
+            if policy.rule(profile, hit.term.risk).action(direction, hit.score).stops:
+                return True
+        return False
 
     def _lexicon_findings(self, state: _State, text: str, findings: dict[str, RiskFinding]) -> Folded:
         """Scan ``text`` in segments; returns the fold of the first segment (for the classifier)."""
@@ -303,14 +330,25 @@ class PolicyModerator:
             log.warning("classifier failed: %s", exc)
             return
         policy = state.policy
+        cached_for, cache = self._head_cache
+        if cached_for is not head_risks:
+            cache = {}
+            self._head_cache = (head_risks, cache)
+
+        def known(head: str) -> list[str]:
+            got = cache.get(head)
+            if got is None:
+                got = cache[head] = [r for r in head_risks.get(head, ()) if r in self._risk_ids]
+            return got
+
         specific: dict[str, float] = {}
         for head, sc in scores.items():
-            risks = [r for r in head_risks.get(head, ()) if r in self.taxonomy]
+            risks = known(head)
             if len(risks) == 1 and sc >= policy.head_threshold(profile, head):
                 specific[risks[0]] = max(specific.get(risks[0], 0.0), float(sc))
         span = min(len(text), CLASSIFIER_MAX_CHARS)
         for head, sc in sorted(scores.items(), key=lambda kv: len(head_risks.get(kv[0], ()))):
-            risks = [r for r in head_risks.get(head, ()) if r in self.taxonomy]
+            risks = known(head)
             if not risks or float(sc) < policy.head_threshold(profile, head):
                 continue
             if len(risks) == 1:
@@ -336,7 +374,7 @@ class PolicyModerator:
             log.warning("PI recognizers failed: %s", exc)
             return
         for item in found:
-            rid = item.risk_id if item.risk_id in self.taxonomy else "A4f"
+            rid = item.risk_id if item.risk_id in self._risk_ids else "A4f"
             out.append(item)
             f = findings.setdefault(rid, RiskFinding(rid, 0.0))
             f.score = max(f.score, float(item.score))

@@ -28,6 +28,7 @@ import numpy as np
 _RANGES = ((0, 0x30000), (0xE0000, 0xE1000), (0xF0000, 0x110000))
 _KEEP_CATEGORIES = ("L", "N")
 _SYLLABLE_BASE = 0xE000  # BMP private use area; input private-use characters are removed first
+_EXPANDS = 0xFFFFFFFF  # in the one-lookup table: this character folds to more than one
 
 #: Letters that look like Latin letters (Cyrillic, Greek, others) → the Latin letter.
 HOMOGLYPHS = {
@@ -50,14 +51,19 @@ class Folded:
     compact: str
     syllables: str
     index: np.ndarray
-    source: np.ndarray | None = None  # original code points of the kept characters (1:1 fast path)
+    source: np.ndarray | None = None  # original code points of the kept characters (computed when None)
+    cps: np.ndarray | None = None  # code points of ``compact`` (uint32)
 
     @property
     def changed(self) -> int:
         """Kept non-ASCII characters that folding changed (traditional, full-width, homoglyphs …)."""
-        if self.source is None or not len(self.source):
-            return 0
         src = self.source
+        if src is None:
+            if not len(self.index):
+                return 0
+            src = np.frombuffer(self.original.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)[self.index]
+        if not len(src):
+            return 0
         return int(np.count_nonzero((tables().lut[src] != src) & (src >= 0x80)))
 
     @property
@@ -83,6 +89,7 @@ class _Tables:
     syllable_of: dict[str, str]  # Han character → its toneless pinyin
     polyphonic: frozenset[str]  # Han characters with more than one reading
     punct: np.ndarray  # bool[0x110000]: punctuation and spaces (kept by :func:`readable`)
+    folded: np.ndarray  # uint32[0x110000]: lut where length is 1, 0 where removed, _EXPANDS where longer
 
 
 def _t2s() -> dict[str, str]:
@@ -159,7 +166,8 @@ def tables() -> _Tables:
         code = codes.setdefault(tone_free, _SYLLABLE_BASE + len(codes))
         syllable[cp] = code
         syllable_of[chr(cp)] = tone_free
-    return _Tables(lut, length, expand, syllable, syllable_of, frozenset(polyphonic), punct)
+    folded = np.where(length == 1, lut, np.where(length == 0, 0, _EXPANDS)).astype(np.uint32)
+    return _Tables(lut, length, expand, syllable, syllable_of, frozenset(polyphonic), punct, folded)
 
 
 def fold(text: str) -> Folded:
@@ -168,13 +176,15 @@ def fold(text: str) -> Folded:
     if not text:
         return Folded(text, "", "", np.zeros(0, dtype=np.int64))
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    lens = t.length[cps]
-    if lens.max() <= 1:
-        keep = np.flatnonzero(lens)
-        kept = cps[keep]
-        folded_cps = t.lut[kept]
-        index = keep
+    # one table lookup per character gives its fold, 0 (removed) or _EXPANDS; the kept positions
+    # are the offset map back to the original text
+    mapped = t.folded[cps]
+    if mapped.max() != _EXPANDS:
+        index = np.flatnonzero(mapped.astype(bool))
+        folded_cps = mapped[index]
+        kept = None  # original code points of the kept characters: only Folded.changed needs them
     else:  # rare: some character expands (ligatures, ㍿ …); splice the expansions in
+        lens = t.length[cps]
         index = np.repeat(np.arange(len(cps)), lens)
         kept = cps[index]
         folded_cps = t.lut[kept]
@@ -185,7 +195,7 @@ def fold(text: str) -> Folded:
             folded_cps[at:at + len(ext)] = np.frombuffer(ext.encode("utf-32-le"), dtype=np.uint32)
     compact = folded_cps.tobytes().decode("utf-32-le")
     syllables = t.syllable[folded_cps].tobytes().decode("utf-32-le")
-    return Folded(text, compact, syllables, index, kept)
+    return Folded(text, compact, syllables, index, kept, folded_cps)
 
 
 def readable(text: str) -> str:

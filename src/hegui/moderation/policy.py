@@ -77,6 +77,8 @@ class Policy:
                         if val is not None:
                             cur[d] = val
         self._extends = extends
+        # answers of pi_action / head_threshold / template, computed once (the policy is immutable)
+        self._memo: dict[tuple[str, str, str], object] = {}
         self._rules: dict[str, dict[str, Rule]] = {}
         for name in raw:
             self._rules[name] = {rid: self._resolve(name, rid, raw, extends, set()) for rid in taxonomy.all_ids}
@@ -110,6 +112,15 @@ class Policy:
 
     def pi_action(self, profile: str, direction: Direction) -> Action:
         """Action for recognizer findings (default: allow in inputs, mask in outputs)."""
+        key = ("pi", profile, direction.value)
+        got = self._memo.get(key)
+        if got is None:
+            if len(self._memo) > 4096:  # profiles come from callers; stay bounded
+                self._memo.clear()
+            got = self._memo[key] = self._pi_action(profile, direction)
+        return got  # type: ignore[return-value]
+
+    def _pi_action(self, profile: str, direction: Direction) -> Action:
         name: str | None = profile if profile in self._rules else "default"
         seen: set[str] = set()
         while name is not None and name not in seen:
@@ -122,6 +133,15 @@ class Policy:
 
     def head_threshold(self, profile: str, head: str) -> float:
         """Minimum score for a classifier head to count (0 when no profile sets one)."""
+        key = ("head", profile, head)
+        got = self._memo.get(key)
+        if got is None:
+            if len(self._memo) > 4096:  # heads and profiles come from code and packs; stay bounded anyway
+                self._memo.clear()
+            got = self._memo[key] = self._head_threshold(profile, head)
+        return got  # type: ignore[return-value]
+
+    def _head_threshold(self, profile: str, head: str) -> float:
         name: str | None = profile if profile in self._rules else "default"
         seen: set[str] = set()
         while name is not None and name not in seen:
@@ -134,6 +154,15 @@ class Policy:
 
     def template(self, risk_id: str) -> tuple[str, str]:
         """Refusal text (zh, en) for a risk, with the risk's names filled in."""
+        key = ("tpl", risk_id, "")
+        got = self._memo.get(key)
+        if got is None:
+            if len(self._memo) > 4096:
+                self._memo.clear()
+            got = self._memo[key] = self._template(risk_id)
+        return got  # type: ignore[return-value]
+
+    def _template(self, risk_id: str) -> tuple[str, str]:
         tpl, _ = self._templates.get(risk_id) or self._templates.get("*") or (_FALLBACK_TEMPLATE, "")
         try:
             risk = self.taxonomy.risk(risk_id)

@@ -1,9 +1,12 @@
 """Streaming output moderation with a holdback window (Interim Measures Art 14, GB/T 45654 §7).
 
-Nothing reaches the client unchecked: each fed chunk is checked together with an overlap of the
-text before it (so a term split across chunks is still found), and the last ``holdback`` characters
-are held back until more text, or the end, confirms them. On a stopping verdict the stream ends and
-the caller sends the risk's refusal template instead.
+Nothing reaches the client unchecked: the unreleased text is checked together with an overlap of
+the text before it (so a term split across chunks is still found), and the last ``holdback``
+characters are held back until more text, or the end, confirms them. A check runs once at least
+``check_every`` characters beyond the holdback are waiting (1: at every chunk that frees text; token
+streams arrive a few characters at a time, so engines with costly checks use more); text waiting for
+a check is held, never released. On a stopping verdict the stream ends and the caller sends the
+risk's refusal template instead.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ class HoldbackStreamChecker:
     """Generic incremental checker over any :class:`Moderator`."""
 
     def __init__(self, moderator: Moderator, direction: Direction, context: CheckContext | None = None,
-                 *, holdback: int = 24, overlap: int = 64) -> None:
+                 *, holdback: int = 24, overlap: int = 64, check_every: int = 1) -> None:
         if holdback < 0 or overlap < 0:
             raise ValueError("holdback and overlap must be >= 0")
+        self._check_every = max(1, check_every)
         self._moderator = moderator
         self._direction = direction
         self._context = context
@@ -51,7 +55,13 @@ class HoldbackStreamChecker:
         if self._stopped:
             return StreamDecision("", self._verdict)
         self._text += chunk
+        if self._ready() < self._check_every:
+            return StreamDecision("")
         return self._step(final=False)
+
+    def _ready(self) -> int:
+        """Characters beyond the holdback that are neither released nor checked yet."""
+        return self._offset + len(self._text) - self._holdback - self._released
 
     def finish(self) -> StreamDecision:
         if self._stopped:
