@@ -66,6 +66,9 @@ def _build_state(dirs: Sequence[Path], taxonomy: Taxonomy) -> _State:
     return _State(kept, lexicon, Policy(kept, taxonomy), label, tuple(pack_mtime(p) for p in kept))
 
 
+UNSPECIFIED = "/unspecified"  # evidence suffix: a broad head fired and nothing named the risk
+
+
 def _expand(dirs: Sequence[Path], roots: Sequence[Path]) -> list[Path]:
     """``dirs`` followed by every pack found directly under each root (e.g. the console's
     ``<var_dir>/packs/live``), read again at each reload so newly activated packs are picked up."""
@@ -351,18 +354,22 @@ class PolicyModerator:
             risks = known(head)
             if not risks or float(sc) < policy.head_threshold(profile, head):
                 continue
+            unnamed = False
             if len(risks) == 1:
                 rid = risks[0]
             else:
                 def strength(r: str) -> float:
                     return max(specific.get(r, 0.0), findings[r].score if r in findings else 0.0)
                 best = max(risks, key=strength)
+                # nothing names the risk: record it under the head's last risk, say so in the evidence
                 rid = best if strength(best) > 0 else risks[-1]
+                unnamed = strength(best) < policy.rule(profile, best).flag_threshold
             f = findings.setdefault(rid, RiskFinding(rid, 0.0))
             if sc > f.score:
                 f.score = float(sc)
             if len(f.evidence) < MAX_EVIDENCE and sc >= policy.rule(profile, rid).flag_threshold:
-                f.evidence.append(Evidence(0, span, "", f"classifier:{head}={float(sc):.3f}"))
+                tag = UNSPECIFIED if unnamed else ""
+                f.evidence.append(Evidence(0, span, "", f"classifier:{head}={float(sc):.3f}{tag}"))
 
     def _pi_findings(self, text: str, findings: dict[str, RiskFinding], out: list[Any]) -> None:
         reg = self._recognizers
@@ -413,7 +420,8 @@ class PolicyModerator:
         decided_by = lex[0].split("/")[0][5:] if lex else source
         verdict = Verdict(action, [f for _, f, _ in kept], decided_by=decided_by)
         if action.stops:
-            verdict.message_zh, verdict.message_en = policy.template(deciding.risk_id)
+            unnamed = bool(deciding.evidence) and all(ev.source.endswith(UNSPECIFIED) for ev in deciding.evidence)
+            verdict.message_zh, verdict.message_en = policy.template("unspecified" if unnamed else deciding.risk_id)
         elif action is Action.MASK:
             verdict.masked_text = self._mask(text, [f for a, f, _ in kept if a is Action.MASK], pi_findings)
         return verdict

@@ -167,8 +167,10 @@ class Policy:
         try:
             risk = self.taxonomy.risk(risk_id)
             names = {"risk_zh": risk.name_zh, "risk_en": risk.name_en, "risk_id": risk_id}
-        except KeyError:
-            names = {"risk_zh": risk_id, "risk_en": risk_id, "risk_id": risk_id}
+        except KeyError:  # "unspecified": a pack without that template gets generic names
+            generic = risk_id == "unspecified"
+            names = {"risk_zh": "安全风险" if generic else risk_id, "risk_en": "a safety risk" if generic else risk_id,
+                     "risk_id": risk_id}
         return _fill(tpl.zh, names), _fill(tpl.en, names)
 
 

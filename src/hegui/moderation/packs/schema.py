@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from hegui.moderation.base import Action
 
 RISK_PATTERN = r"^A[1-5][a-z]$"
-RISK_OR_STAR = r"^(A[1-5][a-z]|\*)$"
+RISK_OR_STAR = r"^(A[1-5][a-z]|\*|unspecified)$"  # unspecified: a broad classifier head alone
 
 
 class _Strict(BaseModel):
