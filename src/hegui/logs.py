@@ -8,6 +8,9 @@ import sys
 import time
 
 
+QUIET_LOGGERS = ("httpx", "httpcore")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         obj = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
@@ -23,3 +26,7 @@ def setup(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every upstream call at INFO ("HTTP Request: POST … 200 OK"): a formatted,
+    # synchronous stderr write per request on the event loop (docs/benchmarks-gateway.md).
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -6,7 +6,6 @@ from typing import Any
 
 import orjson
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from hegui.errors import ValidationFailed
 from hegui.gateway.errors import request_lang
@@ -36,7 +35,7 @@ async def app_id_of(request: Request) -> str:
         with services.db.session() as s:
             return services.authenticator.authenticate(s, key)
 
-    return await run_in_threadpool(lookup)
+    return await services.db.run(lookup)
 
 
 async def json_body(request: Request) -> dict[str, Any]:

@@ -14,6 +14,17 @@ class GatewayMetrics:
         self.requests = Counter("hegui_requests_total", "HTTP requests", ["route", "status"], registry=self.registry)
         self.latency = Histogram("hegui_request_seconds", "Time to response start", ["route"], registry=self.registry,
                                  buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+        self._children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
+
+    def observe(self, route: str, status: int, seconds: float) -> None:
+        """Count one response; the labelled children are looked up once per (route, status)
+        (``labels()`` validates and locks on every call)."""
+        key = (route, status)
+        pair = self._children.get(key)
+        if pair is None:
+            pair = self._children[key] = (self.requests.labels(route, str(status)), self.latency.labels(route))
+        pair[0].inc()
+        pair[1].observe(seconds)
 
 
 _ROUTES = ("/v1/chat/completions", "/v1/images/generations", "/v1/models", "/v1/hegui", "/admin", "/console",
@@ -41,8 +52,7 @@ class MetricsMiddleware:
 
         async def wrapped(msg: Message) -> None:
             if msg["type"] == "http.response.start":
-                self.metrics.requests.labels(route, str(msg["status"])).inc()
-                self.metrics.latency.labels(route).observe(time.perf_counter() - start)
+                self.metrics.observe(route, msg["status"], time.perf_counter() - start)
             await send(msg)
 
         await self.app(scope, receive, wrapped)

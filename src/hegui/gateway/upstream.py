@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+import orjson
 
 from hegui.errors import NotFound, UpstreamError, UpstreamTimeout
 from hegui.settings import UpstreamSettings
@@ -44,6 +44,10 @@ class Upstream(Protocol):
 
 
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+# After ``[DONE]`` the body normally ends at once (the chunked terminator follows in the same
+# write); reading it lets httpx pool the connection. A server that keeps the body open longer
+# than this gets its connection closed instead of delaying the client.
+DRAIN_SECONDS = 0.25
 
 
 class HttpUpstream:
@@ -51,11 +55,16 @@ class HttpUpstream:
         self.name = cfg.name
         self.models = list(cfg.models)
         self.cfg = cfg
-        headers = {"Authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else {}
+        # Every call is a JSON POST: the body is encoded once with orjson and sent as bytes.
+        headers = {"Content-Type": "application/json"}
+        if cfg.api_key:
+            headers["Authorization"] = f"Bearer {cfg.api_key}"
         timeout = httpx.Timeout(cfg.timeout_seconds, connect=cfg.connect_timeout_seconds)
         limits = httpx.Limits(max_connections=cfg.max_concurrency, max_keepalive_connections=cfg.max_concurrency)
-        self._client = httpx.AsyncClient(base_url=cfg.base_url.rstrip("/") + "/", headers=headers,
-                                         timeout=timeout, limits=limits, transport=transport)
+        self._client = httpx.AsyncClient(headers=headers, timeout=timeout, limits=limits, transport=transport)
+        base = cfg.base_url.rstrip("/") + "/"
+        # Absolute URLs parsed once: httpx skips merging a relative path into base_url per call.
+        self._urls = {path: httpx.URL(base + path) for path in ("chat/completions", "images/generations")}
         self._sem = asyncio.Semaphore(cfg.max_concurrency)
 
     async def aclose(self) -> None:
@@ -65,7 +74,7 @@ class HttpUpstream:
         attempt = 0
         while True:
             try:
-                resp = await self._client.post(path, json=body)
+                resp = await self._client.post(self._urls[path], content=orjson.dumps(body))
             except httpx.TimeoutException as exc:
                 err: UpstreamError = UpstreamTimeout(detail=f"{self.name}: {type(exc).__name__}")
             except httpx.HTTPError as exc:
@@ -85,7 +94,7 @@ class HttpUpstream:
         async with self._sem:
             resp = await self._post("chat/completions", {**body, "stream": False})
         try:
-            data = resp.json()
+            data = orjson.loads(resp.content)
             choice = data["choices"][0]
             return ChatResult(choice["message"].get("content") or "", choice.get("finish_reason") or "stop",
                               data.get("usage") or {}, data)
@@ -97,19 +106,21 @@ class HttpUpstream:
             attempt = 0
             while True:
                 try:
-                    async with self._client.stream("POST", "chat/completions",
-                                                   json={**body, "stream": True}) as resp:
+                    async with self._client.stream("POST", self._urls["chat/completions"],
+                                                   content=orjson.dumps({**body, "stream": True})) as resp:
                         if resp.status_code >= 400:
                             await resp.aread()
                             raise UpstreamError(detail=f"{self.name}: HTTP {resp.status_code}")
-                        async for line in resp.aiter_lines():
+                        lines = resp.aiter_lines()
+                        async for line in lines:
                             if not line.startswith("data:"):
                                 continue
                             payload = line[5:].strip()
                             if payload == "[DONE]":
+                                await _drain(lines)
                                 return
                             with contextlib.suppress(ValueError, KeyError, IndexError, TypeError):
-                                delta = json.loads(payload)["choices"][0].get("delta") or {}
+                                delta = orjson.loads(payload)["choices"][0].get("delta") or {}
                                 if delta.get("content"):
                                     yield delta["content"]
                         return
@@ -132,6 +143,16 @@ class HttpUpstream:
             return [base64.b64decode(item["b64_json"]) for item in resp.json()["data"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise UpstreamError(detail=f"{self.name}: malformed image response") from exc
+
+
+async def _drain(lines: AsyncIterator[str]) -> None:
+    """Read the rest of a finished stream so the connection goes back to the pool (without
+    this, every stream cost a new TCP connection: docs/benchmarks-gateway.md). The answer is
+    complete at ``[DONE]``, so a failure here only costs the connection, never the answer."""
+    with contextlib.suppress(TimeoutError, httpx.HTTPError):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for _ in lines:
+                pass
 
 
 class UpstreamRouter:

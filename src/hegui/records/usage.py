@@ -20,6 +20,10 @@ from hegui.storage.db import Database
 from hegui.storage.models import ReviewItem, UsageContent, UsageRecord
 
 
+_RECORD_INSERT = UsageRecord.__table__.insert()
+_CONTENT_INSERT = UsageContent.__table__.insert()
+
+
 def new_content_id() -> str:
     """Content ID carried by every output; leads back to its usage record."""
     return "hgc-" + uuid.uuid4().hex
@@ -60,25 +64,27 @@ class RecordWriter:
         """Insert the record, its sealed content and any review items in one transaction.
 
         ``also`` runs in the same transaction (e.g. the repeat-violator rule), so the request
-        costs one commit.
+        costs one commit. The two rows every request writes go in as Core INSERTs (cached
+        compiled statements), which costs a fraction of the ORM unit of work on this hot path.
         """
         rid = new_id()
         now = utcnow()
         with self.db.session() as s:
-            s.add(UsageRecord(id=rid, request_id=rec.request_id, content_id=rec.content_id, user_id=rec.user_id,
-                              app_id=rec.app_id, endpoint=rec.endpoint, model=rec.model, stream=rec.stream,
-                              status=rec.status, input_action=rec.input_action, output_action=rec.output_action,
-                              risks=rec.risks, decided_by=rec.decided_by, error_code=rec.error_code,
-                              prompt_chars=len(rec.prompt), output_chars=len(rec.output),
-                              upstream_ms=rec.upstream_ms, total_ms=rec.total_ms, label=rec.label, created_at=now))
-            s.flush()
+            s.execute(_RECORD_INSERT, {
+                "id": rid, "request_id": rec.request_id, "content_id": rec.content_id, "user_id": rec.user_id,
+                "app_id": rec.app_id, "endpoint": rec.endpoint, "model": rec.model, "stream": rec.stream,
+                "status": rec.status, "input_action": rec.input_action, "output_action": rec.output_action,
+                "risks": rec.risks, "decided_by": rec.decided_by, "error_code": rec.error_code,
+                "prompt_chars": len(rec.prompt), "output_chars": len(rec.output), "upstream_ms": rec.upstream_ms,
+                "total_ms": rec.total_ms, "label": rec.label, "taken_down_at": None, "created_at": now})
             if rec.prompt or rec.output:
                 aad = rid.encode()
-                s.add(UsageContent(record_id=rid, user_id=rec.user_id,
-                                   prompt_enc=self.keys.seal(rec.prompt, aad) if rec.prompt else None,
-                                   output_enc=self.keys.seal(rec.output, aad) if rec.output else None,
-                                   training_allowed=rec.training_allowed,
-                                   expires_at=now + dt.timedelta(days=self.content_days)))
+                s.execute(_CONTENT_INSERT, {
+                    "record_id": rid, "user_id": rec.user_id,
+                    "prompt_enc": self.keys.seal(rec.prompt, aad) if rec.prompt else None,
+                    "output_enc": self.keys.seal(rec.output, aad) if rec.output else None,
+                    "training_allowed": rec.training_allowed,
+                    "expires_at": now + dt.timedelta(days=self.content_days)})
             for direction, risks, text in rec.review:
                 s.add(ReviewItem(record_id=rid, user_id=rec.user_id, direction=direction, risks=risks,
                                  text_enc=self.keys.seal(text, b"review")))

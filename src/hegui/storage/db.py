@@ -6,15 +6,20 @@ Foreign database errors are translated to :class:`hegui.errors.StorageError` at 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hegui.errors import StorageError
+
+T = TypeVar("T")
 
 
 def normalize_url(url: str) -> str:
@@ -48,9 +53,23 @@ class Database:
                 cur.execute("PRAGMA busy_timeout=30000")
                 cur.close()
         else:
-            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size,
-                                        pool_pre_ping=True)
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
+            _ping_when_idle(self.engine)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking database work from async code: inline for SQLite, on a worker thread
+        for PostgreSQL.
+
+        SQLite work is local and sub-millisecond (WAL, no fsync per commit at ``NORMAL``), less
+        than the hand-off to a worker thread and back, which the profiles showed as the largest
+        cost of a request's storage step (docs/benchmarks-gateway.md). PostgreSQL waits on the
+        network, which must not block the event loop. Trade-off: while another connection holds
+        SQLite's write lock (a retention purge, an admin action) the loop waits with the writer;
+        requests would wait for that lock on a worker thread as well."""
+        if self.is_sqlite:
+            return fn(*args)
+        return await anyio.to_thread.run_sync(fn, *args)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
@@ -72,6 +91,33 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Like ``pool_pre_ping``, but only for connections idle longer than a few seconds.
+
+    ``pool_pre_ping`` costs a round trip on *every* checkout (two per chat request); connections
+    go stale while idle (server restart, network idle timeouts), so that is when to check them. A
+    stale one is replaced by a fresh connection before the session sees it."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:  # noqa: ANN001
+        record.info["hegui_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:  # noqa: ANN001
+        since = record.info.get("hegui_idle_since")
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception:  # noqa: BLE001 - e.g. AdminShutdown after a server restart: treat as stale
+            alive = False
+        if not alive:
+            raise DisconnectionError("stale pooled connection")  # the pool reconnects and retries
 
 
 @contextlib.contextmanager

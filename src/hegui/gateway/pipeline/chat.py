@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+
+import orjson
 
 from hegui.errors import HeguiError, UpstreamError
 from hegui.gateway.pipeline import identity, label, moderate, record
@@ -88,22 +90,41 @@ def _blocklist_text(lang: str) -> str:
 
 
 def _sse(obj: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+    return b"data: " + orjson.dumps(obj) + b"\n\n"
 
 
-def _chunk(ctx: RequestContext, model: str, delta: dict[str, Any], finish: str | None = None,
-           extra: dict[str, Any] | None = None) -> bytes:
-    obj: dict[str, Any] = {"id": ctx.record.content_id, "object": "chat.completion.chunk",
-                           "created": int(time.time()), "model": model,
-                           "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-    if extra is not None:
-        obj["hegui"] = extra
-    return _sse(obj)
+_DONE = b"data: [DONE]\n\n"
+
+
+class _Chunks:
+    """SSE chunk bytes for one answer (same id, created and model on every chunk, as OpenAI does).
+
+    Content deltas, one per released piece, are the hot path: their frame is pre-built and only
+    the text is encoded per chunk (orjson)."""
+
+    def __init__(self, content_id: str, model: str) -> None:
+        self.head = {"id": content_id, "object": "chat.completion.chunk", "created": int(time.time()),
+                     "model": model}
+        frame = _sse({**self.head, "choices": [{"index": 0, "delta": {"content": "\x00"}, "finish_reason": None}]})
+        self._before, _, self._after = frame.rpartition(b'"\\u0000"')  # the delta is the last string
+
+    def content(self, text: str) -> bytes:
+        return self._before + orjson.dumps(text) + self._after
+
+    def event(self, delta: dict[str, Any], finish: str | None = None, extra: dict[str, Any] | None = None) -> bytes:
+        obj: dict[str, Any] = {**self.head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        if extra is not None:
+            obj["hegui"] = extra
+        return _sse(obj)
 
 
 async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
                  external_user: str | None) -> tuple[AsyncIterator[bytes], dict[str, str]]:
-    """Checks that can fail with an HTTP error run before the stream starts; then SSE chunks."""
+    """Checks that can fail with an HTTP error run before the stream starts; then SSE chunks.
+
+    Events that leave together are joined into one write (one system call and one wake-up of the
+    client each, the main per-event cost in the profiles); the last write, with the finish
+    reason, goes out only after the usage record is committed."""
     upstream, verdict = await prepare(services, ctx, body, external_user)
     model = body["model"]
     content_id = ctx.record.content_id = new_content_id()
@@ -111,68 +132,65 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
     headers = {"X-Hegui-Content-Id": content_id, "X-AIGC-Label": label.label_header(services, content_id)}
     info = label.text_label_info(services, content_id)
     tl = services.text_label
+    chunks = _Chunks(content_id, model)
 
     async def events() -> AsyncIterator[bytes]:
         out: list[str] = []
-        yield _chunk(ctx, model, {"role": "assistant", "content": ""}, extra=info)
+        first = chunks.event({"role": "assistant", "content": ""}, extra=info)
         if verdict.action.stops:
             text = tl.apply(moderate.refusal_text(verdict, ctx.lang))
             ctx.record.output = text
-            yield _chunk(ctx, model, {"content": text})
+            yield first + chunks.content(text)
             await record.commit(services, ctx, "refused")
-            yield _chunk(ctx, model, {}, "content_filter", {"moderation": {"input": verdict.to_dict()}})
-            yield b"data: [DONE]\n\n"
+            yield chunks.event({}, "content_filter", {"moderation": {"input": verdict.to_dict()}}) + _DONE
             return
         if tl.head:
             out.append(tl.head)
-            yield _chunk(ctx, model, {"content": tl.head})
+            first += chunks.content(tl.head)
+        yield first
         checker = moderate.stream_checker(services, ctx)
         status, finish = "ok", "stop"
+        tail: list[str] = []  # text after the upstream's, sent with the final event
         started = time.perf_counter()
         try:
-            async for piece in upstream.chat_stream(_upstream_body(body)):
-                decision = checker.feed(piece)
-                if decision.release:
-                    out.append(decision.release)
-                    yield _chunk(ctx, model, {"content": decision.release})
-                if decision.stopped:
-                    status, finish = "cut", "content_filter"
-                    break
+            async with contextlib.aclosing(upstream.chat_stream(_upstream_body(body))) as pieces:
+                async for piece in pieces:
+                    decision = checker.feed(piece)
+                    if decision.release:
+                        out.append(decision.release)
+                        yield chunks.content(decision.release)
+                    if decision.stopped:
+                        status, finish = "cut", "content_filter"
+                        break
             if status == "ok":
                 decision = checker.finish()
                 if decision.release:
                     out.append(decision.release)
-                    yield _chunk(ctx, model, {"content": decision.release})
+                    yield chunks.content(decision.release)
                 if decision.stopped:
                     status, finish = "cut", "content_filter"
         except HeguiError as exc:
             status, finish = "error", "error"
             ctx.record.error_code = exc.code
-            msg = exc.message(ctx.lang)
-            out.append("\n" + msg)
-            yield _chunk(ctx, model, {"content": "\n" + msg})
+            tail.append("\n" + exc.message(ctx.lang))
         ctx.record.upstream_ms = round((time.perf_counter() - started) * 1000, 3)
         out_verdict = checker.verdict
-        moderate.note(ctx, out_verdict, Direction.OUTPUT, "".join(out))
+        text = "".join(out)
+        moderate.note(ctx, out_verdict, Direction.OUTPUT, text + "".join(tail))
         if status == "cut":
-            refusal = "\n" + moderate.refusal_text(out_verdict, ctx.lang)
-            out.append(refusal)
-            yield _chunk(ctx, model, {"content": refusal})
-        elif status == "ok" and services.enforcement.blocked_text("".join(out)[len(tl.head):]):
+            tail.append("\n" + moderate.refusal_text(out_verdict, ctx.lang))
+        elif status == "ok" and services.enforcement.blocked_text(text[len(tl.head):]):
             status, finish = "cut", "content_filter"
-            notice = "\n" + _blocklist_text(ctx.lang)
-            out.append(notice)
-            yield _chunk(ctx, model, {"content": notice})
+            tail.append("\n" + _blocklist_text(ctx.lang))
         if tl.tail:
-            out.append(tl.tail)
-            yield _chunk(ctx, model, {"content": tl.tail})
-        ctx.record.output = "".join(out)
+            tail.append(tl.tail)
+        ctx.record.output = text + "".join(tail)
         ctx.record.label = "text:" + tl.position.value
         await record.commit(services, ctx, status)
-        yield _chunk(ctx, model, {}, finish, {"moderation": {"input": verdict.to_dict(),
-                                                            "output": out_verdict.to_dict()},
-                                              "content_id": content_id})
-        yield b"data: [DONE]\n\n"
+        yield (b"".join(chunks.content(t) for t in tail)
+               + chunks.event({}, finish, {"moderation": {"input": verdict.to_dict(), "output": out_verdict.to_dict()},
+                                           "content_id": content_id})
+               + _DONE)
 
     return events(), headers
 

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from hegui.records.usage import PendingRecord
+from hegui.storage.models import EndUser
 
 
 @dataclass
@@ -17,6 +18,7 @@ class RequestContext:
     request_id: str = field(default_factory=lambda: "req-" + uuid.uuid4().hex[:24])
     started: float = field(default_factory=time.perf_counter)
     user_id: str | None = None
+    user: EndUser | None = None  # loaded by the identity gate (detached); reused by the record's hooks
     external_user: str | None = None
     profile: str = "default"
     training_allowed: bool = True

@@ -3,7 +3,6 @@ agreement, not be sanctioned, and (for minors) be inside the minor-mode limits."
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 
 from hegui.errors import ValidationFailed
 from hegui.gateway.pipeline.context import RequestContext
@@ -20,11 +19,11 @@ async def admit(services: Services, ctx: RequestContext, external_user: str | No
     def gate() -> None:
         with services.db.session() as s:
             user = services.identity.get(s, ctx.app_id, external_user)
-            ctx.user_id = user.id
+            ctx.user, ctx.user_id = user, user.id
             ctx.record.user_id = user.id
             services.enforcement.check_user(s, user)
             ctx.profile = services.identity.ensure_may_generate(s, user, services.agreement)
             ctx.training_allowed = not user.training_opt_out
             ctx.record.training_allowed = ctx.training_allowed
 
-    await run_in_threadpool(gate)
+    await services.db.run(gate)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from hegui.errors import HeguiError
 from hegui.gateway.pipeline.context import RequestContext
@@ -17,13 +16,16 @@ async def commit(services: Services, ctx: RequestContext, status: str) -> str:
     rec.total_ms = round(ctx.elapsed_ms(), 3)
 
     def escalation(s: Session) -> None:
-        """Repeat-violator rule on the input decision, in the record's transaction."""
+        """Repeat-violator rule on the input decision, in the record's transaction.
+
+        The identity gate's user row is attached with ``merge(load=False)``: no second SELECT of
+        the same row, yet changes a hook makes to it are still written in this transaction."""
         if rec.input_verdict is not None and rec.user_id:
-            user = s.get(EndUser, rec.user_id)
+            user = s.merge(ctx.user, load=False) if ctx.user is not None else s.get(EndUser, rec.user_id)
             if user is not None:
                 services.enforcement.after_input_verdict(s, user, rec.input_verdict)
 
-    return await run_in_threadpool(services.writer.write, rec, escalation)
+    return await services.db.run(services.writer.write, rec, escalation)
 
 
 async def commit_failure(services: Services, ctx: RequestContext, err: HeguiError) -> None:
@@ -34,6 +36,6 @@ async def commit_failure(services: Services, ctx: RequestContext, err: HeguiErro
     rec.output = ""
     rec.total_ms = round(ctx.elapsed_ms(), 3)
     try:
-        await run_in_threadpool(services.writer.write, rec)
+        await services.db.run(services.writer.write, rec)
     except HeguiError:
         pass
