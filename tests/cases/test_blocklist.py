@@ -70,3 +70,28 @@ def test_images_by_perceptual_hash(bl):
     other.save(buf, "PNG")
     assert bl.match_image(buf.getvalue()) is None
     assert bl.match_image(b"not an image") is None
+
+
+def test_partial_stream_is_caught_by_containment(bl):
+    _add(bl, bl.text_entry("【AI生成】" + TEXT * 3, "takedown"))
+    unrelated = bl.text_entry("完全不同的一段话，讲的是做饭的步骤和需要准备的食材清单。" * 2, "takedown")
+    _add(bl, unrelated)
+    norm = normalise(TEXT)
+    assert bl.match_partial("【AI生成】" + TEXT[:10]) is None  # too short to judge
+    hit = bl.match_partial("【AI生成】" + TEXT)  # the first third of the blocked answer
+    assert hit is not None and hit.kind == "contained" and hit.similarity >= 0.8
+    assert hit.entry_id != unrelated.id
+    assert bl.match_partial("今天的天气很好，我们去公园散步，然后喝了一杯咖啡，又去看了一场电影。") is None
+    assert len(norm) >= bl.params.containment_min_chars
+
+
+def test_shingle_index_counts_each_item_separately():
+    from hegui.cases.blocklist import ShingleIndex, shingle_hashes
+
+    a, b = shingle_hashes("abcdefgh", 3), shingle_hashes("defghijk", 3)
+    idx = ShingleIndex([("a", a), ("b", b)])
+    assert idx.best(shingle_hashes("abcde", 3)) == ("a", 1.0)
+    eid, share = idx.best(shingle_hashes("efghij", 3))
+    assert eid == "b" and share == 1.0
+    assert idx.best(shingle_hashes("xyz", 3)) is None
+    assert not ShingleIndex([])

@@ -98,6 +98,7 @@ def test_takedown_blocks_regeneration_exact_and_near(gateway_factory, db_url):
                                      "messages": [{"role": "user", "content": f"/echo {rumour}"}]}) as resp:
         text = "".join(resp.iter_text())
     assert "content_filter" in text
+    assert rumour not in _streamed(text) and "不再提供" in _streamed(text)
     notices = gateway.client.get("/notices?lang=zh")
     assert "经核实，该市供水正常。" in notices.text
 
@@ -164,3 +165,37 @@ def test_concurrent_refusals_do_not_lose_records(gateway_factory, db_url):
         n = s.scalar(select(func.count()).select_from(UsageRecord).where(UsageRecord.user_id == _uid(gateway, "racer")))
         assert n == 6  # every request left its record
         assert s.scalar(select(Sanction).where(Sanction.user_id == _uid(gateway, "racer"))) is not None
+
+
+def _streamed(sse: str) -> str:
+    import json
+
+    parts = []
+    for line in sse.splitlines():
+        if line.startswith("data: {"):
+            for choice in json.loads(line[6:]).get("choices", []):
+                parts.append(choice.get("delta", {}).get("content") or "")
+    return "".join(parts)
+
+
+def test_long_taken_down_answer_is_cut_early_in_a_stream(gateway_factory):
+    """Containment: a stream is cut once what it has produced lies inside a blocked item, long
+    before the whole taken-down answer has gone out (Interim Measures Art 14)."""
+    gateway = gateway_factory()
+    gateway.verified_user("u9")
+    sentences = [f"第{i}条：网传某市自来水厂被投毒，全市停水{i}天，请立即抢购瓶装水，这是一条虚假信息。" for i in range(1, 16)]
+    rumour = "".join(sentences)
+    r = gateway.chat(f"/echo {rumour}", user="u9")
+    _desk(gateway).take_down(r.headers["x-hegui-content-id"], "rumour / 谣言", "console:admin")
+    with gateway.client.stream("POST", "/v1/chat/completions", headers=gateway.headers,
+                               json={"model": "hegui-demo-chat", "stream": True, "user": "u9",
+                                     "messages": [{"role": "user", "content": f"/echo {rumour}"}]}) as resp:
+        sse = "".join(resp.iter_text())
+    got = _streamed(sse)
+    assert '"finish_reason":"content_filter"' in sse.replace(" ", "")
+    assert "不再提供" in got
+    delivered = sum(1 for s in sentences if s in got)
+    assert delivered <= 3, (delivered, got)
+    with gateway.services.db.session() as s:
+        rec = s.scalars(select(UsageRecord).where(UsageRecord.stream.is_(True))).all()[-1]
+    assert rec.output_action == "block" and any(x["id"] == "blocklist" for x in rec.risks)

@@ -4,6 +4,10 @@ Interim Measures Art 14 (stop generation, prevent recurrence) and the draft Regu
 regeneration is prevented for at least three months. Text is matched by a normalised exact hash and
 as a near-duplicate (MinHash estimate of Jaccard similarity over character shingles, and SimHash
 Hamming distance); images by perceptual hash (pHash) distance. Only fingerprints are stored.
+
+A stream is checked before each release by *containment*: the share of the text generated so far
+whose shingles lie in a blocked item (an inverted index over hashed shingles), so a taken-down
+answer is cut near its start instead of after it has been delivered.
 """
 
 from __future__ import annotations
@@ -60,6 +64,12 @@ def simhash(norm: str, k: int) -> int:
     return int("".join("1" if v > 0 else "0" for v in votes), 2)
 
 
+def shingle_hashes(norm: str, k: int) -> np.ndarray:
+    """Sorted unique 64-bit hashes of the shingles (containment needs sets, not MinHash)."""
+    digests = b"".join(hashlib.blake2b(sh, digest_size=8).digest() for sh in shingles(norm, k))
+    return np.unique(np.frombuffer(digests, dtype=np.uint64))
+
+
 def exact_hash(norm: str) -> str:
     return hashlib.sha256(norm.encode()).hexdigest()
 
@@ -83,12 +93,15 @@ class Blocklist:
         self._simarr: np.ndarray = np.zeros(0, dtype=np.uint64)
         self._sigs: np.ndarray = np.zeros((0, params.minhash_perm), dtype=np.uint64)
         self._images: list[tuple[str, imagehash.ImageHash]] = []
+        self._index = ShingleIndex([])
 
     # -- writing ---------------------------------------------------------------------------
     def text_entry(self, text: str, source: str, takedown_id: str | None = None) -> BlocklistEntry:
         norm = normalise(text, self.strip)
         return BlocklistEntry(kind="text", exact_hash=exact_hash(norm), simhash=f"{simhash(norm, self.params.shingle):016x}",
-                              minhash=minhash(norm, self.params).tobytes(), takedown_id=takedown_id, source=source,
+                              minhash=minhash(norm, self.params).tobytes(),
+                              shingles=shingle_hashes(norm, self.params.shingle).tobytes(),
+                              takedown_id=takedown_id, source=source,
                               expires_at=utcnow() + dt.timedelta(days=self.params.expiry_days))
 
     def image_entry(self, data: bytes, source: str, takedown_id: str | None = None) -> BlocklistEntry:
@@ -107,16 +120,19 @@ class Blocklist:
                 return
             with self.db.session() as s:
                 rows = active_entries(s)
-            exact, ids, sims, sigs, images = {}, [], [], [], []
+            exact, ids, sims, sigs, images, sets = {}, [], [], [], [], []
             for r in rows:
                 if r.kind == "text":
                     exact[r.exact_hash] = r.id
                     ids.append(r.id)
                     sims.append(int(r.simhash, 16))
                     sigs.append(np.frombuffer(r.minhash, dtype=np.uint64))
+                    if r.shingles:
+                        sets.append((r.id, np.frombuffer(r.shingles, dtype=np.uint64)))
                 elif r.phash:
                     images.append((r.id, imagehash.hex_to_hash(r.phash)))
             self._exact, self._ids, self._images = exact, ids, images
+            self._index = ShingleIndex(sets)
             self._simarr = np.array(sims, dtype=np.uint64)
             self._sigs = np.vstack(sigs) if sigs else np.zeros((0, self.params.minhash_perm), dtype=np.uint64)
             self._loaded_at = time.monotonic()
@@ -143,6 +159,19 @@ class Blocklist:
             return BlockHit(self._ids[best], "near", round(1 - int(dists[best]) / 64, 4))
         return None
 
+    def match_partial(self, text: str) -> BlockHit | None:
+        """A stream so far: blocked when enough of it lies inside one blocked item."""
+        self._refresh()
+        if not self._index:
+            return None
+        norm = normalise(text, self.strip)
+        if len(norm) < self.params.containment_min_chars:
+            return None
+        best = self._index.best(shingle_hashes(norm, self.params.shingle))
+        if best and best[1] >= self.params.containment_threshold:
+            return BlockHit(best[0], "contained", round(best[1], 4))
+        return None
+
     def match_image(self, data: bytes) -> BlockHit | None:
         self._refresh()
         if not self._images:
@@ -155,6 +184,36 @@ class Blocklist:
         if best and best[0] <= self.params.phash_max_distance:
             return BlockHit(best[1], "near" if best[0] else "exact", round(1 - best[0] / 64, 4))
         return None
+
+
+class ShingleIndex:
+    """Inverted index from shingle hash to the blocked items that contain it."""
+
+    def __init__(self, sets: list[tuple[str, np.ndarray]]) -> None:
+        self.ids = [eid for eid, _ in sets]
+        hashes = np.concatenate([h for _, h in sets]) if sets else np.zeros(0, dtype=np.uint64)
+        owners = np.concatenate([np.full(len(h), i, dtype=np.int64) for i, (_, h) in enumerate(sets)]) \
+            if sets else np.zeros(0, dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")
+        self.hashes, self.owners = hashes[order], owners[order]
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def best(self, query: np.ndarray) -> tuple[str, float] | None:
+        """(item id, share of ``query`` found in it) for the item containing the most of it."""
+        if not self.ids or not len(query):
+            return None
+        left = np.searchsorted(self.hashes, query, "left")
+        lens = np.searchsorted(self.hashes, query, "right") - left
+        total = int(lens.sum())
+        if not total:
+            return None
+        # every (query hash, owning item) pair, without a Python loop
+        idx = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(left, lens)
+        counts = np.bincount(self.owners[idx], minlength=len(self.ids))
+        i = int(np.argmax(counts))
+        return self.ids[i], float(counts[i]) / len(query)
 
 
 def active_entries(s: Session) -> list[BlocklistEntry]:

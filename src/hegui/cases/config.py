@@ -48,6 +48,10 @@ class BlocklistParams(BaseModel):
     shingle: int = Field(4, ge=1)
     simhash_max_distance: int = Field(3, ge=0, le=16)
     phash_max_distance: int = Field(10, ge=0, le=32)
+    # streamed output: cut when this share of the text so far lies inside a blocked item ...
+    containment_threshold: float = Field(0.8, gt=0, le=1)
+    # ... once at least this many normalised characters have been generated
+    containment_min_chars: int = Field(24, ge=4)
 
 
 class CasesConfig(BaseModel):

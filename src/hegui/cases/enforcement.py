@@ -62,6 +62,9 @@ class CaseEnforcement:
     def blocked_text(self, text: str) -> BlockHit | None:
         return self.blocklist.match_text(text)
 
+    def blocked_partial(self, text: str) -> BlockHit | None:
+        return self.blocklist.match_partial(text)
+
     def blocked_image(self, data: bytes) -> BlockHit | None:
         return self.blocklist.match_image(data)
 

@@ -131,6 +131,9 @@ class BlocklistEntry(Base):
     exact_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     simhash: Mapped[str | None] = mapped_column(String(16), default=None)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # sorted 64-bit hashes of the normalised text's shingles: how much of a partial (streamed)
+    # output is contained in this item
+    shingles: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     phash: Mapped[str | None] = mapped_column(String(64), default=None)
     takedown_id: Mapped[str | None] = mapped_column(String(32), default=None)
     source: Mapped[str] = mapped_column(String(40))  # takedown | review

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -106,10 +106,11 @@ def _counter(s: Session, user_id: str) -> ViolationCounter:
 
 def count_input(s: Session, keys: KeyRing, user_id: str, violation: bool, rule: EscalationSettings) -> Sanction | None:
     """Update the refusal counters; suspend automatically when the published rule is met."""
-    row = _counter(s, user_id)
-    if not violation:
-        row.streak = 0
+    if not violation:  # the common case: one UPDATE that touches nothing unless a streak is running
+        s.execute(update(ViolationCounter).where(ViolationCounter.user_id == user_id, ViolationCounter.streak > 0)
+                  .values(streak=0))
         return None
+    row = _counter(s, user_id)
     today = utcnow().astimezone(TZ).date()
     if row.day != today:
         row.day, row.day_count = today, 0

@@ -21,7 +21,7 @@ class BlockHit:
     """Output matched a taken-down item on the regeneration blocklist."""
 
     entry_id: str
-    kind: str  # exact | near
+    kind: str  # exact | near | contained (a stream so far lies inside the item)
     similarity: float
 
 
@@ -34,6 +34,9 @@ class EnforcementHooks(Protocol):
 
     def blocked_text(self, text: str) -> BlockHit | None: ...
 
+    def blocked_partial(self, text: str) -> BlockHit | None:
+        """The text streamed so far, before more of it is released."""
+
     def blocked_image(self, data: bytes) -> BlockHit | None: ...
 
 
@@ -45,6 +48,9 @@ class NoEnforcement:
         return None
 
     def blocked_text(self, text: str) -> BlockHit | None:
+        return None
+
+    def blocked_partial(self, text: str) -> BlockHit | None:
         return None
 
     def blocked_image(self, data: bytes) -> BlockHit | None:

@@ -60,9 +60,3 @@ class LabelPathNotWritable(LabelWriteFailed):
     message_zh = "没有写入权限或路径只读：{path}"
     message_en = "Path is read-only or not writable: {path}"
 
-
-class LabelFeatureMissing(LabelError):
-    code = "LABEL_FEATURE_MISSING"
-    http_status = 501
-    message_zh = "未安装所需的标识功能：{feature}"
-    message_en = "The labeling feature is not installed: {feature}"

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from hegui.errors import HeguiError, UpstreamError
+from hegui.gateway.hooks import BlockHit
 from hegui.gateway.pipeline import identity, label, moderate, record
 from hegui.gateway.pipeline.context import RequestContext
 from hegui.gateway.services import Services
@@ -151,12 +152,21 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
         checker = moderate.stream_checker(services, ctx)
         status, finish = "ok", "stop"
         tail: list[str] = []  # text after the upstream's, sent with the final event
+        hit: BlockHit | None = None  # the stream so far matches a taken-down item
+
+        def taken_down(release: str) -> BlockHit | None:
+            """Checked before each release: a taken-down answer is cut near its start (IM Art 14)."""
+            return services.enforcement.blocked_partial("".join(out)[len(tl.head):] + release)
+
         started = time.perf_counter()
         try:
             async with contextlib.aclosing(upstream.chat_stream(_upstream_body(body))) as pieces:
                 async for piece in pieces:
                     decision = checker.feed(piece)
                     if decision.release:
+                        if hit := taken_down(decision.release):
+                            status, finish = "cut", "content_filter"
+                            break
                         out.append(decision.release)
                         yield chunks.content(decision.release)
                     if decision.stopped:
@@ -164,7 +174,9 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
                         break
             if status == "ok":
                 decision = checker.finish()
-                if decision.release:
+                if decision.release and (hit := taken_down(decision.release)):
+                    status, finish = "cut", "content_filter"
+                elif decision.release:
                     out.append(decision.release)
                     yield chunks.content(decision.release)
                 if decision.stopped:
@@ -177,11 +189,15 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
         out_verdict = checker.verdict
         text = "".join(out)
         moderate.note(ctx, out_verdict, Direction.OUTPUT, text + "".join(tail))
-        if status == "cut":
-            tail.append("\n" + moderate.refusal_text(out_verdict, ctx.lang))
-        elif status == "ok" and services.enforcement.blocked_text(text[len(tl.head):]):
-            status, finish = "cut", "content_filter"
+        if hit is None and status == "ok":
+            if hit := services.enforcement.blocked_text(text[len(tl.head):]):
+                status, finish = "cut", "content_filter"
+        if hit is not None:
+            ctx.record.output_action = Action.BLOCK.value
+            ctx.record.risks.append({"id": "blocklist", "score": hit.similarity, "entry": hit.entry_id})
             tail.append("\n" + _blocklist_text(ctx.lang))
+        elif status == "cut":
+            tail.append("\n" + moderate.refusal_text(out_verdict, ctx.lang))
         if tl.tail:
             tail.append(tl.tail)
         ctx.record.output = text + "".join(tail)

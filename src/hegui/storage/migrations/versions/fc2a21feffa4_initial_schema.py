@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 9ea95ada7e21
+Revision ID: fc2a21feffa4
 Revises: 
-Create Date: 2026-11-23 02:21:54.804642
+Create Date: 2026-11-29 05:35:50.811303
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '9ea95ada7e21'
+revision = 'fc2a21feffa4'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -97,6 +97,7 @@ def upgrade() -> None:
     sa.Column('exact_hash', sa.String(length=64), nullable=True),
     sa.Column('simhash', sa.String(length=16), nullable=True),
     sa.Column('minhash', sa.LargeBinary(), nullable=True),
+    sa.Column('shingles', sa.LargeBinary(), nullable=True),
     sa.Column('phash', sa.String(length=64), nullable=True),
     sa.Column('takedown_id', sa.String(length=32), nullable=True),
     sa.Column('source', sa.String(length=40), nullable=False),
