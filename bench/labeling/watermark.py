@@ -1,19 +1,24 @@
-"""Watermark robustness benchmark: hegui vs invisible-watermark (dwtDct, dwtDctSvd) on the same images.
+"""Watermark robustness benchmark: hegui vs invisible-watermark (dwtDct) on the same images, one run.
 
 Usage::
 
-    .venv/bin/python bench/labeling/watermark.py [--limit N] [--compare-python /work/bench-venv/bin/python]
+    .venv/bin/python bench/labeling/watermark.py [--limit N] [--svd] [--manifest FILE] [--json FILE]
 
-Test images (real photos and artwork, nothing downloaded, nothing copied into the repository):
-Debian packages ``mate-backgrounds``, ``ukui-wallpapers``, ``gnome-backgrounds``,
-``plasma-workspace-wallpapers`` (files under /usr/share/backgrounds and /usr/share/wallpapers) and the
-sample photos shipped in the ``scikit-image`` wheel (``skimage/data``, mostly public domain / CC0),
-found in ``--skimage-dir``. Each source picture gives up to three test images (whole picture fitted
-to 1280 px, and two deterministic crops of other sizes), so several test images share a source.
+Test images (``bench/labeling/wm_images.py``; built offline at run time, nothing downloaded, nothing
+stored in the repository; at least 200 or the run stops): public-domain / CC0 photos shipped inside
+the ``scikit-image`` and ``matplotlib`` wheels and the Debian package ``xplanet-images`` (whole picture
+plus deterministic crops at other scales and sizes), and self-made procedural pictures (landscapes,
+textures, out-of-focus scenes, rendered shapes, text documents, matplotlib charts). Every image's
+source and licence is written to the manifest (``--manifest``, default ``watermark-manifest.tsv`` in
+the temp dir, path printed).
 
 Attacks: JPEG quality 50; resize to 50 %; 10 % border crop (10 % of width and height cut from each
-side); brightness ×1.2 and ×0.8; PNG → WebP (Pillow default quality 80). invisible-watermark runs in a
-separate venv (it needs torch) as a subprocess of this script, on the same PNG files.
+side); brightness ×1.2 and ×0.8; PNG → WebP (Pillow default quality 80).
+
+invisible-watermark (bench-only dependency: ``pip install --no-deps invisible-watermark
+opencv-python-headless``) runs in a second process of the same venv on the same PNG files; its
+``dwtDct``/``dwtDctSvd`` methods do not use torch, so a stub ``torch`` module is injected when torch is
+absent (only its rivaGan method needs it).
 """
 
 from __future__ import annotations
@@ -32,11 +37,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).parent))
+from wm_images import TestImage, all_images  # noqa: E402
+
 ATTACKS = ("none", "jpeg50", "resize50", "crop10", "bright+20", "bright-20", "webp")
-SOURCE_DIRS = ("/usr/share/backgrounds", "/usr/share/wallpapers")
-SKIMAGE_SKIP = {"logo", "chessboard_GRAY", "chessboard_RGB", "phantom", "horse", "color", "binary_blobs",
-                "no_time_for_that_tiny", "lfw_subset", "motorcycle_disp", "multipage", "multipage_rgb",
-                "lbpcascade_frontalface_opencv", "cell", "text", "page", "clock_motion"}
+MIN_IMAGES = 200
 
 
 def _payload_bits(seed: str) -> np.ndarray:
@@ -66,59 +71,24 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------- test images
-def _sources(skimage_dir: Path | None) -> list[Path]:
-    found: dict[str, Path] = {}
-    for root in SOURCE_DIRS:
-        for p in sorted(Path(root).rglob("*")):
-            if p.suffix.lower() not in (".jpg", ".jpeg", ".png", ".webp") or not p.is_file():
-                continue
-            # one file per picture: plasma ships several sizes, mate several resolutions of Elephants
-            key = str(p.parent.parent.parent) if "contents" in p.parts else str(p.parent / p.stem.split("_")[0])
-            if key not in found or p.stat().st_size > found[key].stat().st_size:
-                found[key] = p
-    if skimage_dir and skimage_dir.is_dir():
-        for p in sorted(skimage_dir.iterdir()):
-            if p.suffix.lower() in (".png", ".jpg") and p.stem not in SKIMAGE_SKIP:
-                found[str(p)] = p
-    return sorted(found.values())
+def build_images(limit: int) -> list[TestImage]:
+    imgs = all_images(MIN_IMAGES)
+    return imgs[:: max(1, len(imgs) // limit)][:limit] if limit else imgs
 
 
-def _fit(img: Image.Image, longest: int) -> Image.Image:
-    if max(img.size) <= longest:
-        return img
-    s = longest / max(img.size)
-    return img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.Resampling.LANCZOS)
-
-
-def build_images(skimage_dir: Path | None, limit: int) -> list[tuple[str, np.ndarray]]:
-    out: list[tuple[str, np.ndarray]] = []
-    for path in _sources(skimage_dir):
-        try:
-            with Image.open(path) as im:
-                full = im.convert("RGB")
-        except OSError:
-            continue
-        if min(full.size) < 256:
-            continue
-        rng = np.random.default_rng(int.from_bytes(hashlib.sha256(str(path).encode()).digest()[:4], "big"))
-        out.append((f"{path.name}:fit1280", np.asarray(_fit(full, 1280))))
-        for longest, (cw, ch) in ((2560, (768, 512)), (1600, (512, 512))):
-            big = _fit(full, longest)
-            if big.width < cw + 16 or big.height < ch + 16:
-                continue
-            x, y = int(rng.integers(0, big.width - cw)), int(rng.integers(0, big.height - ch))
-            out.append((f"{path.name}:crop{cw}x{ch}@{longest}", np.asarray(big.crop((x, y, x + cw, y + ch)))))
-    return out[:limit] if limit else out
+def family(t: TestImage) -> str:
+    return "photo (PD/CC0)" if "self-made" not in t.source else t.name.split("-")[0]
 
 
 # ---------------------------------------------------------------- methods
-def run_hegui(images: list[tuple[str, np.ndarray]]) -> dict[str, object]:
+def run_hegui(images: list[TestImage], false_positive_images: int) -> dict[str, object]:
     from hegui.labeling import watermark as wm
 
     rows: dict[str, list[float]] = {a: [] for a in ATTACKS}
     found: dict[str, int] = {a: 0 for a in ATTACKS}
     psnrs = []
-    for name, arr in images:
+    for t in images:
+        name, arr = t.name, t.array
         bits = _payload_bits(name)
         payload = int.from_bytes(np.packbits(bits).tobytes(), "big")
         marked = wm.embed_array(arr, payload, key=wm.DEFAULT_KEY, strength=1.0)
@@ -128,12 +98,21 @@ def run_hegui(images: list[tuple[str, np.ndarray]]) -> dict[str, object]:
             got = res.payload if res.found else res.raw_payload
             rows[a].append(float(np.mean(np.unpackbits(np.frombuffer(got.to_bytes(8, "big"), np.uint8)) == bits)))
             found[a] += int(res.found and res.payload == payload)
-    false_pos = sum(int(wm.detect_array(arr).found) for _, arr in images[:50])
-    return {"acc": rows, "found": found, "psnr": psnrs, "false_positives": [false_pos, min(50, len(images))]}
+    fp_set = images[:: max(1, len(images) // false_positive_images)][:false_positive_images]
+    fp_res = [wm.detect_array(t.array) for t in fp_set]
+    return {"acc": rows, "found": found, "psnr": psnrs,
+            "false_positives": [sum(int(r.found) for r in fp_res), len(fp_set)],
+            "max_unmarked_confidence": max((r.confidence for r in fp_res), default=0.0)}
 
 
 def worker_imwatermark(image_dir: Path, method: str) -> dict[str, object]:
-    """Runs inside the separate venv that has invisible-watermark (and torch)."""
+    """Runs in a second process (same venv): invisible-watermark on the PNG files in ``image_dir``."""
+    import types
+
+    try:
+        import torch  # noqa: F401
+    except ImportError:  # dwtDct/dwtDctSvd never touch torch; imwatermark imports it for rivaGan only
+        sys.modules["torch"] = types.ModuleType("torch")
     from imwatermark import WatermarkDecoder, WatermarkEncoder
 
     rows: dict[str, list[float]] = {a: [] for a in ATTACKS}
@@ -202,49 +181,81 @@ def _table(results: dict[str, dict[str, object]], n: int) -> str:
     return "\n".join(lines)
 
 
-def _worker(python: str, method: str, tmp: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([python, __file__, "--worker", method, "--images", tmp], stdout=subprocess.PIPE, text=True)
+def _worker(method: str, tmp: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, __file__, "--worker", method, "--images", tmp],
+                            stdout=subprocess.PIPE, text=True)
 
 
 def _collect(results: dict[str, dict[str, object]], method: str, proc: subprocess.Popen[str]) -> None:
     out, _ = proc.communicate()
     if proc.returncode == 0:
         results[f"invisible-watermark {method}"] = json.loads(out)
+    else:
+        print(f"invisible-watermark {method} failed (exit {proc.returncode})", file=sys.stderr)
+
+
+def _families(images: list[TestImage], res: dict[str, object]) -> str:
+    fams = sorted({family(t) for t in images})
+    lines = ["| hegui, images with acc >= 0.99 | " + " | ".join(ATTACKS) + " |",
+             "|---|" + "---|" * len(ATTACKS)]
+    acc = res["acc"]  # type: ignore[index]
+    for f in fams:
+        idx = [i for i, t in enumerate(images) if family(t) == f]
+        cells = [f"{sum(acc[a][i] >= 0.99 for i in idx)}/{len(idx)}" for a in ATTACKS]  # type: ignore[index]
+        lines.append(f"| {f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--compare-python", default="/work/bench-venv/bin/python")
-    ap.add_argument("--skimage-dir", type=Path, default=Path("/work/bench-venv/lib/python3.11/site-packages/skimage/data"))
-    ap.add_argument("--worker", choices=["dwtDct", "dwtDctSvd"])
-    ap.add_argument("--images", type=Path)
+    ap.add_argument("--limit", type=int, default=0, help="use only N images (spread over the set; < 200 only for trials)")
+    ap.add_argument("--svd", action="store_true", help="also run invisible-watermark dwtDctSvd")
+    ap.add_argument("--no-compare", action="store_true", help="skip invisible-watermark")
+    ap.add_argument("--false-positive-images", type=int, default=60)
+    ap.add_argument("--manifest", type=Path, help="write name, size, source and licence of every image here (TSV)")
+    ap.add_argument("--json", type=Path, help="write all per-image numbers here")
+    ap.add_argument("--worker", choices=["dwtDct", "dwtDctSvd"], help=argparse.SUPPRESS)
+    ap.add_argument("--images", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         json.dump(worker_imwatermark(args.images, args.worker), sys.stdout)
         return
-    images = build_images(args.skimage_dir, args.limit)
+    images = build_images(args.limit)
+    manifest = args.manifest or Path(tempfile.gettempdir()) / "watermark-manifest.tsv"
+    with manifest.open("w", encoding="utf-8") as fh:
+        fh.write("name\twidth\theight\tsource\tlicence\n")
+        for t in images:
+            fh.write(f"{t.name}\t{t.array.shape[1]}\t{t.array.shape[0]}\t{t.source}\t{t.licence}\n")
+    real = [t for t in images if "self-made" not in t.source]
+    print(f"images: {len(images)} ({len(real)} from {len({t.source for t in real})} public-domain/CC0 photos, "
+          f"{len(images) - len(real)} self-made); manifest: {manifest}")
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        proc = None
-        if Path(args.compare_python).exists():
-            for i, (name, arr) in enumerate(images):
-                Image.fromarray(arr).save(f"{tmp}/{i:04d}.png", compress_level=1)
-                Path(f"{tmp}/{i:04d}.json").write_text(json.dumps({"name": name}))
-            proc = _worker(args.compare_python, "dwtDct", tmp)  # beside hegui: two cores
+        procs = []
+        if not args.no_compare:
+            for i, t in enumerate(images):
+                Image.fromarray(t.array).save(f"{tmp}/{i:04d}.png", compress_level=1)
+                Path(f"{tmp}/{i:04d}.json").write_text(json.dumps({"name": t.name}))
+            procs.append(("dwtDct", _worker("dwtDct", tmp)))  # beside hegui: two cores
         t0 = time.perf_counter()
-        results["hegui"] = run_hegui(images)
+        results["hegui"] = run_hegui(images, args.false_positive_images)
         hegui_s = time.perf_counter() - t0
-        if proc is not None:
-            _collect(results, "dwtDct", proc)
-            _collect(results, "dwtDctSvd", _worker(args.compare_python, "dwtDctSvd", tmp))
+        for method, proc in procs:
+            _collect(results, method, proc)
+        if args.svd and not args.no_compare:
+            _collect(results, "dwtDctSvd", _worker("dwtDctSvd", tmp))
     print(_table(results, len(images)))
+    print()
+    print(_families(images, results["hegui"]))
     fp = results["hegui"]["false_positives"]
-    print(f"\nhegui false positives on unmarked images: {fp[0]}/{fp[1]}; hegui run {hegui_s:.0f} s")
+    print(f"\nhegui false positives on unmarked images: {fp[0]}/{fp[1]} (highest confidence "
+          f"{results['hegui']['max_unmarked_confidence']:.3g}); hegui run {hegui_s:.0f} s")
     t = embed_timing()
     print("\n| 1920x1080, one process | ms |\n|---|---|")
     for k, v in t.items():
         print(f"| {k} | {v:.1f} |")
+    if args.json:
+        args.json.write_text(json.dumps({"images": [t.name for t in images], "results": results, "timing": t}))
 
 
 if __name__ == "__main__":

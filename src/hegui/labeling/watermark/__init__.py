@@ -1,8 +1,9 @@
 """Robust invisible image watermark carrying a 64-bit payload (GB 45438-2025 Annex A.2: permitted,
 not required; Labeling Measures Art 5 encourages in-content implicit labels).
 
-numpy only. The payload is Reed–Solomon coded (8 data + 16 parity bytes), scrambled, and written
-into a periodic 128×128 tile of ±1 cells added to luma; see ``docs/labeling-explicit-watermark.md``.
+numpy only. The payload is coded with a tail-biting convolutional code (rate 1/3, K = 7), scrambled,
+and written into a periodic 128×128 tile of ±1 cells added to luma; the detector decodes with
+soft-decision Viterbi and reports a false-alarm bound; see ``docs/labeling-explicit-watermark.md``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hegui.labeling.explicit.config import default_policy
 from hegui.labeling.explicit.errors import MediaUnsupported
 from hegui.labeling.explicit.media import encode_image, open_image
 from hegui.labeling.watermark.code import PAYLOAD_BYTES, payload_bytes
-from hegui.labeling.watermark.detector import search
+from hegui.labeling.watermark.detector import SCALES, search
 from hegui.labeling.watermark.embedder import embed_array
 
 __all__ = ["DEFAULT_KEY", "WatermarkResult", "detect", "detect_array", "embed", "embed_array",
@@ -25,24 +26,25 @@ __all__ = ["DEFAULT_KEY", "WatermarkResult", "detect", "detect_array", "embed", 
 
 #: the public default key; an operator may set its own (then only its detector finds the mark)
 DEFAULT_KEY = b"hegui-wm-v1"
-#: sync z-score above which a failed decode is still reported as "probably watermarked"
-SYNC_Z_HINT = 8.0
 
 
 @dataclass(frozen=True, slots=True)
 class WatermarkResult:
-    found: bool  # payload decoded and Reed–Solomon check passed
-    payload: int | None  # the corrected 64-bit payload when found
-    raw_payload: int  # systematic bits as read, before correction (for bit-accuracy measurements)
-    byte_errors: int  # bytes corrected by Reed–Solomon; -1 when decoding failed
+    found: bool  # the decode passed the false-alarm test (p_false < 1e-8 per decode)
+    payload: int | None  # the decoded 64-bit payload when found
+    raw_payload: int  # the decoder's best payload even when not found (for bit-accuracy measurements)
+    bit_errors: int  # code bits (of 192) whose sign disagreed with the decoded codeword; -1: nothing read
     sync_z: float  # strength of the tile-sync peak (z-score)
     scale: float  # scale at which it was found (observed / embedded)
-    confidence: float  # 0..1
+    confidence: float  # found: 1 − p_false; not found: 0 (no claim is made)
+    p_false: float = 1.0  # found: bound on the chance that an unmarked image decodes this well (all scales)
+    score: float = 0.0  # cosine between decoded codeword and soft values (found from ≈ 0.68 up)
 
     def to_dict(self) -> dict[str, object]:
         return {"found": self.found, "payload": None if self.payload is None else f"{self.payload:016x}",
-                "byte_errors": self.byte_errors, "sync_z": round(self.sync_z, 2), "scale": self.scale,
-                "confidence": round(self.confidence, 3)}
+                "bit_errors": self.bit_errors, "sync_z": round(self.sync_z, 2), "scale": self.scale,
+                "confidence": round(self.confidence, 6), "p_false": float(f"{self.p_false:.3g}"),
+                "score": round(self.score, 4)}
 
 
 def payload_for_content_id(content_id: str) -> int:
@@ -82,10 +84,14 @@ def detect_array(arr: np.ndarray, *, key: bytes = DEFAULT_KEY) -> WatermarkResul
     cand = search(np.ascontiguousarray(luma, dtype=np.float32), key)
     found = cand.payload is not None
     payload = int.from_bytes(cand.payload, "big") if cand.payload is not None else None
-    conf = 1.0 - max(cand.byte_errors, 0) / 16 * 0.5 if found else min(0.5, max(0.0, cand.sync_z / (2 * SYNC_Z_HINT)))
+    # every scale tried is one more chance of a false alarm. Below the threshold the isotropic-noise
+    # model behind the bound does not hold for real images (resampled content gives correlated soft
+    # values), so no probability is claimed there.
+    p_false = min(1.0, cand.p_false * len(SCALES)) if found else 1.0
     return WatermarkResult(found=found, payload=payload,
                            raw_payload=int.from_bytes(cand.raw[:PAYLOAD_BYTES], "big"),
-                           byte_errors=cand.byte_errors, sync_z=cand.sync_z, scale=cand.scale, confidence=conf)
+                           bit_errors=cand.bit_errors, sync_z=cand.sync_z, scale=cand.scale,
+                           confidence=1.0 - p_false, p_false=p_false, score=cand.score)
 
 
 def detect(image_bytes: bytes, *, key: bytes = DEFAULT_KEY) -> WatermarkResult:

@@ -1,5 +1,6 @@
 """Detection: fold the image onto one tile, find the tile offset by correlating with the sync
-cells, read the payload cells and correct them with Reed–Solomon. Tries a few scales for resizes."""
+cells, read the payload cells (soft values) and decode them with soft-decision Viterbi. Tries a few
+scales for resizes."""
 
 from __future__ import annotations
 
@@ -30,9 +31,11 @@ class Candidate:
     offset: tuple[int, int]
     sync_z: float
     payload: bytes | None
-    raw: bytes
-    byte_errors: int
+    raw: bytes  # the decoder's best payload, found or not
+    bit_errors: int  # code bits that disagree with the decoded codeword
     soft: np.ndarray
+    score: float = 0.0  # cosine codeword · soft values
+    p_false: float = 1.0  # false-alarm bound of this decode
 
 
 def _box(a: np.ndarray, k: int) -> np.ndarray:
@@ -89,12 +92,12 @@ def analyse(luma: np.ndarray, key: bytes, scale: float) -> Candidate:
     cells = _cells(folded, int(dy), int(dx))
     _, _, data = layout(key)
     soft = cells[data]
-    payload, raw, errors = decode(soft, key)
-    return Candidate(scale, (int(dy), int(dx)), z, payload, raw, errors, soft)
+    d = decode(soft, key)
+    return Candidate(scale, (int(dy), int(dx)), z, d.payload, d.estimate, d.bit_errors, soft, d.score, d.p_false)
 
 
 def search(luma: np.ndarray, key: bytes, scales: tuple[float, ...] = SCALES) -> Candidate:
-    """First scale whose payload decodes; otherwise the candidate with the strongest sync peak."""
+    """First scale whose payload decodes; otherwise the candidate with the best decoder score."""
     best: Candidate | None = None
     for scale in scales:
         if min(luma.shape) / scale < TILE // 2:
@@ -102,7 +105,7 @@ def search(luma: np.ndarray, key: bytes, scales: tuple[float, ...] = SCALES) -> 
         cand = analyse(luma, key, scale)
         if cand.payload is not None:
             return cand
-        if best is None or cand.sync_z > best.sync_z:
+        if best is None or cand.score > best.score:
             best = cand
     if best is None:
         return Candidate(1.0, (0, 0), 0.0, None, bytes(PAYLOAD_BYTES), -1, np.zeros(0, dtype=np.float32))
