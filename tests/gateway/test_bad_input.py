@@ -1,6 +1,5 @@
 """Bad input and failing dependencies: OpenAI-style error JSON, stable code, zh/en, failure record."""
 
-import asyncio
 
 import httpx
 import pytest

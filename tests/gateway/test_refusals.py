@@ -92,7 +92,7 @@ def test_registration_flows_store_no_raw_identifiers(gateway_factory, db_url):
     assert gateway.post("/v1/hegui/users/org/verify/uscc", {"uscc": "91110000MA0000000J"}).status_code == 400
     assert gateway.post("/v1/hegui/users/org/verify/uscc", {"uscc": "91110000MA0000000H"}).json()["status"] == "verified"
     # the raw phone and ID numbers appear nowhere in the database
-    from sqlalchemy import inspect, select, text
+    from sqlalchemy import inspect, text
 
     from hegui.bootstrap import DEMO_ID_NUMBER
     eng = gateway.services.db.engine

@@ -1,6 +1,6 @@
 """Hash-chained audit log: verify passes, and fails after an edit, insertion or deletion (both DBs)."""
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, update
 
 from hegui.records import audit
 from hegui.storage.models import AuditEntry

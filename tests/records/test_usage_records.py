@@ -3,7 +3,7 @@
 import datetime as dt
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from hegui.records.retention import purge
 from hegui.records.training_export import export_for_training
