@@ -236,9 +236,18 @@ def test_user_page_is_translated_and_masked(console):
     c = console.login("auditor")
     page = c.get(f"/console/users/{user.id}?lang=zh").text
     assert user.id_masked in page and "否" in page and "截止" in page
+    assert "已实名" in page and "已实名" not in c.get(f"/console/users/{user.id}?lang=en").text  # status codes translated
     from hegui.bootstrap import DEMO_ID_NUMBER
 
     assert DEMO_ID_NUMBER not in page and user.id_hmac not in page
+
+
+def test_dashboard_translates_case_status(console):
+    console.app.state.case_desk.submit(case_type="other", text="a report for the dashboard", channel="web")
+    c = console.login("auditor")
+    zh = c.get("/console?lang=zh").text
+    assert ">已受理</a>" in zh and ">received</a>" not in zh
+    assert ">received</a>" in c.get("/console?lang=en").text
 
 
 def test_deletion_for_unknown_user_via_console_is_clear_and_audited(console):

@@ -50,8 +50,12 @@ def render(request: Request, template: str, code: int = 200, **ctx: Any) -> HTML
     def t(key: str) -> str:
         return table.get(key, {}).get(lang, key)
 
+    def tv(code: object) -> str:
+        """A stored status or action code in the page's language (the code itself when unknown)."""
+        return table.get(f"v.{code}", {}).get(lang, str(code))
+
     other = "en" if lang == "zh" else "zh"
-    html = ENV.get_template(template).render(request=request, lang=lang, t=t, other_lang=other, **ctx)
+    html = ENV.get_template(template).render(request=request, lang=lang, t=t, tv=tv, other_lang=other, **ctx)
     resp = HTMLResponse(html, status_code=code)
     if request.query_params.get("lang") in ("zh", "en"):
         resp.set_cookie("hegui_lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
