@@ -8,7 +8,7 @@ import sys
 import time
 
 
-QUIET_LOGGERS = ("httpx", "httpcore")
+QUIET_LOGGERS = ("httpx", "httpcore", "alembic.runtime.plugins")  # per-call or per-start chatter
 
 
 class JsonFormatter(logging.Formatter):
