@@ -2,17 +2,24 @@
 
 Text is normalised (NFKC, case folding, invisible characters dropped, whitespace collapsed), then
 hashed into ``2**bits`` buckets: character n-grams (``char_min``..``char_max``; Han text has no
-word boundaries) and word n-grams (1..``word_max``) over Latin/digit tokens. The hash is a fixed
-64-bit FNV-style polynomial computed in numpy, so the same text always yields the same buckets on
-every platform and Python version. Weighting: sublinear tf × idf, L2-normalised.
+word boundaries), word n-grams (1..``word_max``) over Latin/digit tokens and, when ``syl_max`` > 0,
+syllable n-grams (1..``syl_max``) over the *sound* of the text: every Han character becomes its
+toneless pinyin syllable (a table lookup, ``data/syllables.tsv``) and every run of Latin letters that
+splits entirely into pinyin syllables ("zhizao zhadan", "zhìzào") becomes the same syllables, so
+"制造炸弹", "zhizao炸dan" and the same-sound rewrite "智造炸蛋" share those features. The hash is a
+fixed 64-bit FNV-style polynomial computed in numpy, so the same text always yields the same buckets
+on every platform and Python version. Weighting: sublinear tf × idf, L2-normalised.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import zlib
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -22,6 +29,11 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9']*")
 _PRIME = np.uint64(0x100000001B3)
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
 MAX_CHARS = 20_000  # longer texts are scored on their first MAX_CHARS characters
+SYLLABLE_TABLE = "data/syllables.tsv"  # toneless pinyin syllable → the BMP Han characters read so
+_LATIN_RUN = re.compile("[a-z\u00e0-\u00fc\u0101-\u01dc]+")  # letters incl. tone-marked vowels
+_MAX_SYLLABLE = 6
+_MAX_RUN = 48  # longer Latin runs are not read as pinyin
+_MAX_MEMO = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +44,7 @@ class FeatureConfig:
     char_min: int = 1
     char_max: int = 4
     word_max: int = 2
+    syl_max: int = 0  # syllable n-grams 1..syl_max (0: no sound channel, as in models before 1.3.0)
 
     @property
     def dim(self) -> int:
@@ -70,6 +83,130 @@ def _ngrams(codes: np.ndarray, lo: int, hi: int, seed_base: int, mask: int) -> l
     return out
 
 
+# -- sound channel ---------------------------------------------------------------------------------
+
+def _strip_tone(reading: str) -> str:
+    s = unicodedata.normalize("NFD", reading).replace("\u0308", "v")  # ü → v as typed on keyboards
+    return "".join(c for c in s if c.isascii() and c.isalpha())
+
+
+def build_syllable_table() -> str:
+    """The text of ``data/syllables.tsv`` from pypinyin (maintenance and training only).
+
+    One line per toneless syllable: ``syllable<TAB>characters``; each BMP Han character appears once,
+    under its first (most common) reading. Sorted, so the same pypinyin gives the same bytes.
+    """
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    by_syl: dict[str, list[str]] = {}
+    for cp, readings in sorted(pinyin_dict.items()):
+        if cp >= 0x10000 or not unicodedata.category(chr(cp)).startswith("L"):
+            continue
+        syl = _strip_tone(readings.split(",")[0])
+        if syl and len(syl) <= _MAX_SYLLABLE:
+            by_syl.setdefault(syl, []).append(chr(cp))
+    return "".join(f"{syl}\t{''.join(chars)}\n" for syl, chars in sorted(by_syl.items()))
+
+
+class _Segments(dict[str, tuple[str, ...]]):
+    """Memo of :func:`_segment` (bounded: cleared when it grows past ``_MAX_MEMO`` runs)."""
+
+    def __init__(self, latin: frozenset[str]) -> None:
+        super().__init__()
+        self.latin = latin
+
+    def __missing__(self, run: str) -> tuple[str, ...]:
+        if len(self) >= _MAX_MEMO:
+            self.clear()
+        syls = self[run] = _segment(run, self.latin)
+        return syls
+
+
+@dataclass(frozen=True, slots=True)
+class SyllableTable:
+    """Han character → syllable code (a uint64 array lookup) and Latin pinyin segmentation."""
+
+    lut: np.ndarray  # uint64[0x10000]: code point → syllable hash code, 0 for none
+    code_of: dict[str, int]  # syllable (and its typed spellings of ü) → hash code
+    latin: frozenset[str]  # syllables that Latin runs may be split into (those with a vowel)
+    sha256: str  # of the table file: recorded in the model header
+    segments: _Segments  # Latin run → its syllables or (), filled on demand
+
+    @classmethod
+    def parse(cls, text: str) -> SyllableTable:
+        lut = np.zeros(0x10000, dtype=np.uint64)
+        code_of: dict[str, int] = {}
+        for line in text.splitlines():
+            syl, _, chars = line.partition("\t")
+            code = code_of.setdefault(syl, zlib.crc32(syl.encode()) + 1)
+            cps = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32)
+            lut[cps[cps < 0x10000]] = code
+        for syl in [s for s in code_of if "uv" in s]:  # ü: the table spells it "uv" (NFD ü minus the
+            for alt in (syl.replace("uv", "v"), syl.replace("uv", "yu"), syl.replace("uve", "ue")):
+                code_of.setdefault(alt, code_of[syl])  # diaeresis); people type lv, lyu, lue
+        latin = frozenset(s for s in code_of if any(v in s for v in "aeiouv"))
+        return cls(lut, code_of, latin, hashlib.sha256(text.encode("utf-8")).hexdigest(), _Segments(latin))
+
+
+@lru_cache(maxsize=1)
+def syllable_table() -> SyllableTable:
+    """The shipped table (read once per process)."""
+    ref = resources.files("hegui.moderation.classifier").joinpath(SYLLABLE_TABLE)
+    return SyllableTable.parse(ref.read_text(encoding="utf-8"))
+
+
+_TONE_FREE = {c: _strip_tone(c) for c in map(chr, range(0xE0, 0x1DD)) if _strip_tone(c)}
+
+
+def _segment(run: str, latin: frozenset[str]) -> tuple[str, ...]:
+    """``run`` split into pinyin syllables (fewest syllables, then longest first), or () if it can't be."""
+    run = "".join(_TONE_FREE.get(c, c) for c in run) if not run.isascii() else run
+    n = len(run)
+    if n > _MAX_RUN or not run.isascii():
+        return ()
+    best: list[tuple[int, int] | None] = [None] * (n + 1)  # best[i]: (syllables, next cut) for run[i:]
+    best[n] = (0, n)
+    for i in range(n - 1, -1, -1):
+        for j in range(min(n, i + _MAX_SYLLABLE), i, -1):
+            rest = best[j]
+            if rest is not None and run[i:j] in latin and (best[i] is None or rest[0] + 1 < best[i][0]):
+                best[i] = (rest[0] + 1, j)
+    if best[0] is None:
+        return ()
+    out, i = [], 0
+    while i < n:
+        j = best[i][1]  # type: ignore[index]
+        out.append(run[i:j]); i = j
+    return tuple(out)
+
+
+def syllable_codes(norm: str, chars: np.ndarray, table: SyllableTable) -> np.ndarray:
+    """The sound of normalised text as a sequence of syllable codes (other characters skipped)."""
+    lut = table.lut
+    codes = lut[np.minimum(chars, 0xFFFF).astype(np.int64)]
+    codes[chars > 0xFFFF] = 0
+    han_pos = np.flatnonzero(codes)
+    runs = _LATIN_RUN.findall(norm)
+    if not runs:
+        return codes[han_pos]
+    cache = table.segments
+    segs = [cache[w] for w in runs]  # dict lookups: a word is split once per process
+    if not any(segs):
+        return codes[han_pos]
+    c = chars
+    in_run = ((c >= 97) & (c <= 122)) | ((c >= 0xE0) & (c <= 0xFC)) | ((c >= 0x101) & (c <= 0x1DC))
+    starts = np.flatnonzero(in_run & ~np.concatenate(([False], in_run[:-1])))  # one per run, in order
+    counts = np.fromiter((len(x) for x in segs), dtype=np.int64, count=len(segs))
+    first = np.cumsum(counts) - counts
+    k = np.arange(int(counts.sum())) - np.repeat(first, counts)
+    extra_pos = np.repeat(starts, counts) + k / np.repeat(counts + 1, counts)
+    code_of = table.code_of
+    extra_codes = [code_of[syl] for x in segs for syl in x]
+    pos = np.concatenate([han_pos.astype(np.float64), extra_pos])
+    seq = np.concatenate([codes[han_pos], np.asarray(extra_codes, dtype=np.uint64)])
+    return seq[np.argsort(pos, kind="stable")]
+
+
 def bucket_ids(text: str, cfg: FeatureConfig) -> np.ndarray:
     """All hashed n-gram bucket ids of ``text`` (with repetitions)."""
     norm = normalize(text)
@@ -82,6 +219,10 @@ def bucket_ids(text: str, cfg: FeatureConfig) -> np.ndarray:
     if words and cfg.word_max > 0:
         wcodes = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
         parts += _ngrams(wcodes, 1, cfg.word_max, 0x200, mask)
+    if cfg.syl_max > 0:
+        scodes = syllable_codes(norm, chars, syllable_table())
+        if scodes.size:
+            parts += _ngrams(scodes, 1, cfg.syl_max, 0x300, mask)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 

@@ -29,10 +29,14 @@ from hegui.moderation.classifier.dataset import (
     written_examples,
     written_texts,
 )
-from hegui.moderation.classifier.features import FeatureConfig, bucket_ids
+from hegui.moderation.classifier.features import (
+    FeatureConfig,
+    bucket_ids,
+    syllable_table,
+)
 from hegui.moderation.classifier.weights import ModelData, save_model
 
-SCRIPT_VERSION = "1.2.0"
+SCRIPT_VERSION = "1.3.0"
 log = logging.getLogger("hegui.moderation.classifier.train")
 
 
@@ -52,7 +56,7 @@ def head_labels(examples: Sequence[Example], head: str) -> tuple[np.ndarray, np.
         if head == "unsafe":
             # COLD offensive comments train the `offensive` head only: `unsafe` is the general
             # unsafe-request head (JADE, attacks, operator data) and COLD safe texts are its negatives.
-            if not (ex.source == "cold" and ex.label == 1):
+            if not (ex.source.split("+")[0] == "cold" and ex.label == 1):
                 rows.append(i); labels.append(ex.label)
         elif ex.label == 0:
             rows.append(i); labels.append(0)
@@ -133,7 +137,72 @@ def fit_head(x: Any, y: np.ndarray, split: np.ndarray, c_grid: Sequence[float],
     return best
 
 
-def collect(data_dir: Path | None, jsonl: Sequence[Path], *, written: bool) -> list[Example]:
+def sound_disguised(examples: Sequence[Example], *, cold_share: float = 0.25) -> list[Example]:
+    """Copies of Chinese *training* examples with about a third of the Han characters rewritten by
+    sound: as toneless pinyin, or as another common character with the same syllable (same-sound
+    substitution, a common way to slip past keyword filters). Positives of every head get one copy
+    of each kind; a deterministic ``cold_share`` of COLD comments (both labels) and all other Chinese
+    negatives get one copy of either kind, so an odd-looking text is not unsafe by itself.
+    Deterministic: the choices are seeded by the SHA-256 of the text. Calibration and test rows are
+    never copied."""
+    import hashlib
+    import random
+
+    from hegui.moderation.classifier.features import syllable_table
+
+    table = syllable_table()
+    inverse: dict[int, str] = {}
+    for syl, code in table.code_of.items():
+        inverse.setdefault(code, syl)
+    syl_of: dict[str, str] = {}
+    common: dict[str, list[str]] = {}
+    for cp in range(0x4E00, 0x9FA6):
+        code = int(table.lut[cp])
+        if code:
+            syl_of[chr(cp)] = inverse[code]
+            try:  # substitutes come from GB 2312 (the characters an attacker's keyboard offers first)
+                chr(cp).encode("gb2312")
+            except UnicodeEncodeError:
+                continue
+            common.setdefault(inverse[code], []).append(chr(cp))
+
+    def rewrite(text: str, rnd: random.Random, kind: str) -> str:
+        han = [i for i, c in enumerate(text) if c in syl_of]
+        picked = set(rnd.sample(han, max(1, len(han) // 3))) if han else set()
+        out = []
+        for i, c in enumerate(text):
+            if i not in picked:
+                out.append(c)
+            elif kind == "pinyin":
+                out.append(syl_of[c])
+            else:
+                alts = [a for a in common.get(syl_of[c], ()) if a != c]
+                out.append(rnd.choice(alts) if alts else c)
+        return "".join(out)
+
+    out: list[Example] = []
+    for ex in examples:
+        if ex.split != "train" or ex.lang == "en":
+            continue
+        seed = hashlib.sha256(ex.text.encode("utf-8")).digest()
+        rnd = random.Random(int.from_bytes(seed[:8], "big"))
+        if ex.source == "cold":
+            if seed[8] / 256 >= cold_share:
+                continue
+            kinds = [rnd.choice(["pinyin", "homophone"])]
+        elif ex.label == 1:
+            kinds = ["pinyin", "homophone"]
+        else:
+            kinds = [rnd.choice(["pinyin", "homophone"])]
+        for kind in kinds:
+            text = rewrite(ex.text, rnd, kind)
+            if text != ex.text:
+                out.append(Example(text, ex.head, ex.label, ex.source + "+sound", ex.lang, "train"))
+    return out
+
+
+def collect(data_dir: Path | None, jsonl: Sequence[Path], *, written: bool,
+            sound_copies: bool = True) -> list[Example]:
     known = set(load_heads())
     examples: list[Example] = []
     if data_dir is not None:
@@ -144,6 +213,8 @@ def collect(data_dir: Path | None, jsonl: Sequence[Path], *, written: bool) -> l
         examples += written_texts()
     for path in jsonl:
         examples += operator_examples(path, known)
+    if sound_copies:
+        examples += sound_disguised(examples)
     return examples
 
 
@@ -170,7 +241,8 @@ def train(examples: Sequence[Example], cfg: FeatureConfig, c_grid: Sequence[floa
     counts = Counter(f"{e.source}/{e.split}/{e.label}" for e in examples)
     meta = {"script": "hegui.moderation.classifier.train", "script_version": SCRIPT_VERSION,
             "script_commit": _git_commit(), "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "c_grid": list(c_grid), "data_counts": dict(sorted(counts.items())), "head_fit": head_meta}
+            "c_grid": list(c_grid), **({"syllable_table_sha256": syllable_table().sha256} if cfg.syl_max else {}),
+            "data_counts": dict(sorted(counts.items())), "head_fit": head_meta}
     return ModelData(config=cfg, heads=heads, head_risks={h: head_risks[h] for h in heads},
                      weights=np.stack(cols, axis=1), bias=np.asarray(biases, np.float32), idf=idf,
                      platt=np.asarray(platts, np.float32), meta=meta)
@@ -183,12 +255,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-written", action="store_true", help="leave out the team's written examples")
     ap.add_argument("--out", type=Path, required=True, help="output .npz (its .json header is written beside)")
     ap.add_argument("--bits", type=int, default=18, help="hash buckets = 2**bits (default 18)")
+    ap.add_argument("--syl-max", type=int, default=3,
+                    help="syllable (sound) n-grams 1..N over pinyin of Han characters and Latin pinyin; 0: off")
+    ap.add_argument("--no-sound-copies", action="store_true",
+                    help="do not add pinyin / same-sound rewritten copies of Chinese training examples")
     ap.add_argument("--c-grid", default="1,4,16", help="comma-separated inverse regularisation strengths")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    examples = collect(args.data_dir, args.jsonl, written=not args.no_written)
+    examples = collect(args.data_dir, args.jsonl, written=not args.no_written,
+                       sound_copies=not args.no_sound_copies)
     log.info("examples: %d %s", len(examples), dict(Counter(e.source for e in examples)))
-    model = train(examples, FeatureConfig(bits=args.bits), [float(c) for c in args.c_grid.split(",")])
+    model = train(examples, FeatureConfig(bits=args.bits, syl_max=args.syl_max), [float(c) for c in args.c_grid.split(",")])
     out = args.out if args.out.suffix == ".npz" else args.out.with_suffix(".npz")
     save_model(out, model)
     log.info("wrote %s (%d bytes) and %s", out, out.stat().st_size, out.with_suffix(".json"))

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from hegui.moderation.classifier.errors import ModelFileInvalid
-from hegui.moderation.classifier.features import FeatureConfig
+from hegui.moderation.classifier.features import FeatureConfig, syllable_table
 
 FORMAT = "hegui-classifier/1"
 MAX_NPZ_BYTES = 64 * 1024 * 1024
@@ -78,13 +78,19 @@ def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise _fail(path, f"header format must be {FORMAT!r}")
     feats = header.get("features")
-    if not isinstance(feats, dict) or set(feats) != {"bits", "char_min", "char_max", "word_max"}:
-        raise _fail(path, "features must have exactly bits, char_min, char_max, word_max")
+    if not isinstance(feats, dict) or not (
+            {"bits", "char_min", "char_max", "word_max"} <= set(feats) <= {"bits", "char_min", "char_max",
+                                                                             "word_max", "syl_max"}):
+        raise _fail(path, "features must have exactly bits, char_min, char_max, word_max (and optionally syl_max)")
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in feats.values()):
         raise _fail(path, "feature parameters must be integers")
     if not (_BITS_RANGE[0] <= feats["bits"] <= _BITS_RANGE[1]) or not (
-        1 <= feats["char_min"] <= feats["char_max"] <= 6) or not (0 <= feats["word_max"] <= 3):
+        1 <= feats["char_min"] <= feats["char_max"] <= 6) or not (0 <= feats["word_max"] <= 3) or not (
+            0 <= feats.get("syl_max", 0) <= 3):
         raise _fail(path, "feature parameters out of range")
+    if feats.get("syl_max", 0) > 0 and header.get("syllable_table_sha256") != syllable_table().sha256:
+        raise _fail(path, "the model was trained with another syllable table (syllable_table_sha256 differs "
+                          "from data/syllables.tsv)")
     heads = header.get("heads")
     if not isinstance(heads, list) or not (1 <= len(heads) <= MAX_HEADS):
         raise _fail(path, f"heads must be a list of 1..{MAX_HEADS} entries")
