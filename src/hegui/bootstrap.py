@@ -7,13 +7,13 @@ restarted; delete that file in production after noting the password.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from hegui import codes
+from hegui.fileio import write_atomic
 from hegui.gateway.services import Services
 from hegui.identity import admins, apps
 from hegui.records import audit
@@ -52,11 +52,5 @@ def bootstrap(services: Services, *, demo: bool) -> FirstRun | None:
             demo_user = DEMO_USER
             audit.append(s, "system:bootstrap", "app.key_issued", f"app:{app.id}", {"name": "demo-app"})
     first = FirstRun("admin", password, key, demo_user)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(first.__dict__, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(path.with_suffix(".tmp"), path)
+    write_atomic(path, json.dumps(first.__dict__), mode=0o600)  # holds the first admin password
     return first

@@ -40,6 +40,7 @@ import yaml
 
 from hegui.cases.errors import CalendarFileInvalid, CalendarNotCovered
 from hegui.errors import ConfigError
+from hegui.fileio import fsync_dir
 
 REGION = "CN-mainland"
 OPERATOR_DIR = "calendar"  # under var_dir
@@ -566,7 +567,7 @@ def import_file(file: Path, var_dir: str | Path, now: dt.datetime | None = None,
                 tmps.append((tmp, target))
             for tmp, target in tmps:
                 os.replace(tmp, target)
-            _fsync_dir(folder)
+            fsync_dir(folder)
         finally:
             for tmp, _ in tmps:
                 tmp.unlink(missing_ok=True)
@@ -581,19 +582,6 @@ def _plain(item: object) -> dict[str, Any]:
             out["name"] = str(item["name"])
         return out
     return {"date": item if isinstance(item, dt.date) else dt.date.fromisoformat(str(item))}
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @lru_cache(maxsize=1)

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from hegui.cases import deadlines, pi_requests, sanctions, takedown, workflow
 from hegui.cases import calendar as calendar_mod
+from hegui.cases import deadlines, pi_requests, sanctions, takedown, workflow
 from hegui.cases.calendar import WorkingCalendar
 from hegui.cases.config import CasesConfig, load_config
 from hegui.cases.enforcement import CaseEnforcement
@@ -19,6 +19,7 @@ from hegui.cases.errors import SubjectNotFound
 from hegui.cases.intake import TZ, TokenBucket, Upload, submit
 from hegui.cases.models import Case
 from hegui.errors import ValidationFailed
+from hegui.fileio import write_atomic
 from hegui.gateway.services import Services
 from hegui.records import audit
 
@@ -131,9 +132,7 @@ class CaseDesk:
                 data = pi_requests.export(s, self.sv.keys, user, actor)
                 name = f"{case.tracking}.zip"
                 self.exports_dir.mkdir(parents=True, exist_ok=True)
-                from hegui.cases.intake import _atomic_write
-
-                _atomic_write(self.exports_dir / name, data)
+                write_atomic(self.exports_dir / name, data)
                 result.update(archive=name, bytes=len(data))
             elif action == "correct":
                 pi_requests.correct(s, self.sv.keys, self.sv.identity, user, field, value, actor, case.id,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import secrets
 import shutil
@@ -22,12 +21,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hegui.cases import deadlines
 from hegui.cases.calendar import WorkingCalendar
 from hegui.cases.config import CasesConfig
-from hegui.cases import deadlines
 from hegui.cases.errors import TooManyRequests, UploadRejected
 from hegui.cases.models import Case, CaseEvent, CaseEvidence
 from hegui.errors import ValidationFailed
+from hegui.fileio import write_atomic
 from hegui.records import audit
 from hegui.storage.base import new_id
 from hegui.storage.models import EndUser
@@ -161,7 +161,7 @@ def submit(s: Session, cfg: CasesConfig, calendar: WorkingCalendar, evidence_dir
             ev = CaseEvidence(id=new_id(), case_id=case.id, filename=Path(u.filename or "file").name[:200],
                               media_type=media, size=len(u.data), sha256=hashlib.sha256(u.data).hexdigest(),
                               stored_as=f"{new_id()}.{ext}")
-            written.append(_atomic_write(folder / ev.stored_as, u.data))
+            written.append(write_atomic(folder / ev.stored_as, u.data))
             s.add(ev)
         note = deadlines.note_for(deadline)
         s.add(CaseEvent(case_id=case.id, actor=actor or f"public:{channel}", kind="transition", dst="received", note=note))
@@ -177,12 +177,4 @@ def submit(s: Session, cfg: CasesConfig, calendar: WorkingCalendar, evidence_dir
     return case
 
 
-def _atomic_write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
+

@@ -6,8 +6,6 @@ Thin shells over :mod:`hegui.moderation.engine` and :mod:`hegui.moderation.cover
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from hegui.errors import HeguiError
+from hegui.fileio import atomic_open
 from hegui.moderation.base import CheckContext, Direction
 
 console = Console(stderr=True)
@@ -64,23 +63,14 @@ def moderate(
         raise typer.Exit(2) from exc
     ctx = CheckContext(profile=profile)
     counts: dict[str, int] = {}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".moderate-", dir=out.parent)
     columns = (TextColumn("{task.description}"), BarColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    try:
-        with os.fdopen(fd, "wb") as sink, in_path.open("rb") as src, \
-                Progress(*columns, console=console, transient=True) as progress:
-            task = progress.add_task("moderating 审核中", total=in_path.stat().st_size)
-            for no, line in _records(src, progress, task):
-                rec = _verdict_line(moderator, line, no, field, direction, ctx, evidence)
-                counts[rec.get("action", "error")] = counts.get(rec.get("action", "error"), 0) + 1
-                sink.write(_dumps(rec) + b"\n")
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(out) as sink, in_path.open("rb") as src, \
+            Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("moderating 审核中", total=in_path.stat().st_size)
+        for no, line in _records(src, progress, task):
+            rec = _verdict_line(moderator, line, no, field, direction, ctx, evidence)
+            counts[rec.get("action", "error")] = counts.get(rec.get("action", "error"), 0) + 1
+            sink.write(_dumps(rec) + b"\n")
     summary = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
     console.print(f"wrote 写入 {out}: {summary or 'no lines 无数据'}  ({moderator.label})")
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from hegui.errors import HeguiError, NotFound, ValidationFailed
+from hegui.fileio import write_atomic
 from hegui.moderation.packs.loader import MANIFEST, load_pack
 from hegui.settings import HeguiSettings
 
@@ -40,15 +41,6 @@ _FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.(yaml|yml|tsv)$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _STAMP = re.compile(r"^[0-9]{8}T[0-9]{12}Z$")
 
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -74,7 +66,7 @@ class PackStore:
         staging = self.root / ".staging" / uuid.uuid4().hex
         try:
             for name, content in files.items():
-                atomic_write(staging / name, content)
+                write_atomic(staging / name, content)
             pack = self._validate(staging)
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
             target = self.versions / pack.id / stamp
@@ -158,7 +150,7 @@ class PackStore:
         line = json.dumps({"id": pack_id, "stamp": stamp, "actor": actor,
                            "at": dt.datetime.now(dt.UTC).isoformat()}) + "\n"
         existing = self.history.read_bytes() if self.history.exists() else b""
-        atomic_write(self.history, existing + line.encode())
+        write_atomic(self.history, existing + line.encode())
 
     def rollback(self, pack_id: str, actor: str) -> str:
         seq = [h["stamp"] for h in self._history() if h["id"] == pack_id]

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hegui.errors import ConfigError
+from hegui.fileio import write_atomic
 
 
 def load_or_create_secret(configured: str, var_dir: str | Path) -> bytes:
@@ -30,15 +31,8 @@ def load_or_create_secret(configured: str, var_dir: str | Path) -> bytes:
     path = Path(var_dir) / "secret.key"
     if path.exists():
         return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48).encode()
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, key, mode=0o600)
     return key
 
 

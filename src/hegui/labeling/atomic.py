@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from hegui.fileio import atomic_path
 from hegui.labeling.errors import LabelDiskFull, LabelPathNotWritable, LabelWriteFailed
 
 
@@ -23,42 +23,14 @@ def map_os_error(exc: OSError, path: str | Path) -> LabelWriteFailed:
 
 @contextlib.contextmanager
 def atomic_output(path: str | Path, *, durable: bool = True) -> Iterator[tuple[BinaryIO, Path]]:
-    """Yield ``(file, temp_path)`` next to ``path``; on success fsync + rename over ``path``, else remove it.
-
-    ``durable=False`` skips the two fsyncs (still atomic against crashes of this process, not of the
-    machine) — for bulk jobs that re-run on failure."""
-    path = Path(path)
+    """Yield ``(file, temp_path)`` next to ``path`` (:func:`hegui.fileio.atomic_path`), with OS
+    errors turned into the labeling's zh/en errors. ``durable=False`` skips the fsyncs — for bulk
+    jobs that re-run on failure."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".hegui-tmp", dir=path.parent or ".")
+        with atomic_path(path, durable=durable) as tmp, open(tmp, "wb") as f:
+            yield f, tmp
     except OSError as exc:
         raise map_os_error(exc, path) from exc
-    ok = False
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f, Path(tmp)
-            f.flush()
-            if durable:
-                os.fsync(f.fileno())
-        try:
-            st = os.stat(path)
-            os.chmod(tmp, st.st_mode & 0o7777)
-        except FileNotFoundError:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        ok = True
-        if durable:
-            with contextlib.suppress(OSError):
-                dfd = os.open(path.parent or ".", os.O_RDONLY)
-                try:
-                    os.fsync(dfd)
-                finally:
-                    os.close(dfd)
-    except OSError as exc:
-        raise map_os_error(exc, path) from exc
-    finally:
-        if not ok:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def write_atomic(path: str | Path, chunks: bytes | Iterable[bytes],

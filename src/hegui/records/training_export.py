@@ -7,19 +7,18 @@ user has not opted out, withdrawn consent or been deleted since.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from sqlalchemy import select
 
+from hegui.fileio import atomic_open
 from hegui.records.usage import RecordWriter
 from hegui.storage.models import EndUser, UsageContent, UsageRecord
 
 
 def export_for_training(writer: RecordWriter, out: Path) -> int:
-    tmp = out.with_suffix(out.suffix + ".tmp")
     n = 0
-    with writer.db.session() as s, open(tmp, "w", encoding="utf-8") as f:
+    with writer.db.session() as s, atomic_open(out, text=True) as f:
         q = (select(UsageContent, UsageRecord.content_id, UsageRecord.model)
              .join(UsageRecord, UsageRecord.id == UsageContent.record_id)
              .join(EndUser, EndUser.id == UsageContent.user_id)
@@ -31,7 +30,4 @@ def export_for_training(writer: RecordWriter, out: Path) -> int:
             f.write(json.dumps({"content_id": content_id, "model": model, "prompt": prompt, "output": output},
                                ensure_ascii=False) + "\n")
             n += 1
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, out)
     return n

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import os
 import time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from hegui.errors import ContentRefused, ValidationFailed
+from hegui.fileio import write_atomic
 from hegui.gateway.pipeline import identity, label, moderate, record
 from hegui.gateway.pipeline.context import RequestContext
 from hegui.gateway.services import Services
@@ -18,14 +18,7 @@ from hegui.records.usage import new_content_id
 
 
 def _save(services: Services, name: str, data: bytes) -> None:
-    services.outputs_dir.mkdir(parents=True, exist_ok=True)
-    path = services.outputs_dir / name
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(services.outputs_dir / name, data)
 
 
 async def generate(services: Services, ctx: RequestContext, body: dict[str, Any], external_user: str | None,

@@ -14,7 +14,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from hegui.fileio import write_atomic
 from hegui.moderation.classifier.errors import ModelFileInvalid
 from hegui.moderation.classifier.features import FeatureConfig, syllable_table
 
@@ -160,23 +160,6 @@ def load_model(npz_path: str | os.PathLike[str]) -> ModelData:
                      meta={k: v for k, v in header.items() if k not in ("heads", "features", "sha256")})
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o644 & ~umask)  # mkstemp creates 0600; a shipped model must be readable
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_model(npz_path: str | os.PathLike[str], model: ModelData) -> None:
     """Write the ``.npz`` then its ``.json`` header, each atomically (temp file + fsync + rename)."""
     path = Path(npz_path)
@@ -187,6 +170,5 @@ def save_model(npz_path: str | os.PathLike[str], model: ModelData) -> None:
     header = {"format": FORMAT, **model.meta, "features": model.config.to_dict(),
               "heads": [{"name": h, "risks": model.head_risks[h]} for h in model.heads],
               "sha256": hashlib.sha256(raw).hexdigest()}
-    _atomic_write(path, raw)
-    _atomic_write(path.with_suffix(".json"),
-                  (json.dumps(header, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    write_atomic(path, raw, mode=0o644)  # a shipped model must be readable
+    write_atomic(path.with_suffix(".json"), json.dumps(header, ensure_ascii=False, indent=1) + "\n", mode=0o644)
