@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -19,8 +18,6 @@ from hegui.settings import HeguiSettings
 
 log = logging.getLogger("hegui.gateway")
 
-# Routers of other duties, mounted when their package is present (console, complaints).
-OPTIONAL_ROUTERS = ("hegui.console.routes", "hegui.cases.routes")
 
 
 async def _purge_loop(services: Services, every: float) -> None:
@@ -67,14 +64,12 @@ def create_app(settings: HeguiSettings | None = None, *, services: Services | No
     errors.install(app)
     for r in (openai.router, users.router, admin.router, public.router):
         app.include_router(r)
-    for name in OPTIONAL_ROUTERS:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        mod.install(app, services)
+    # the other duties' pages and forms: the admin console, complaints and notices
+    from hegui.cases import routes as case_routes
+    from hegui.console import routes as console_routes
+
+    console_routes.install(app, services)
+    case_routes.install(app, services)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.server.max_body_bytes,
                        per_path=app.state.body_limits)

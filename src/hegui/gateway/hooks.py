@@ -1,8 +1,9 @@
 """Seams the enforcement duty (complaints, sanctions, regeneration blocklist) plugs into.
 
 Interim Measures Art 14 and DS Art 10: stop generating illegal content, keep it from being
-generated again, and act on users. The gateway calls these hooks; ``NoEnforcement`` is the
-default until ``hegui.cases`` provides the real ones.
+generated again, and act on users. The gateway calls these hooks; ``hegui.cases.enforcement``
+implements them. ``NoEnforcement`` is the null implementation for embedding the pipeline without it
+(``hegui check`` then reports the duty as not met).
 """
 
 from __future__ import annotations

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hegui.gateway.demo import DemoModel
-from hegui.gateway.hooks import EnforcementHooks, NoEnforcement
+from hegui.gateway.hooks import EnforcementHooks
 from hegui.gateway.upstream import HttpUpstream, Upstream, UpstreamRouter
 from hegui.identity.agreement import Agreement, current_agreement
 from hegui.identity.apps import KeyAuthenticator
@@ -84,11 +83,10 @@ class LazyModerator:
 
 
 def build_enforcement(db: Database, settings: HeguiSettings, keys: KeyRing) -> EnforcementHooks:
-    try:
-        mod = importlib.import_module("hegui.cases.enforcement")
-    except ModuleNotFoundError:
-        return NoEnforcement()
-    return mod.build_hooks(db, settings, keys)
+    """Sanctions, escalation and the regeneration blocklist from :mod:`hegui.cases`."""
+    from hegui.cases.enforcement import build_hooks
+
+    return build_hooks(db, settings, keys)
 
 
 def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None = None,
