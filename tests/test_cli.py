@@ -38,3 +38,39 @@ def test_bad_config_is_clear(tmp_path):
     cfg = _cfg(tmp_path, "[retention]\nusage_log_days = 10\n")
     r = subprocess.run([sys.executable, "-m", "hegui.cli.main", "check", "-c", str(cfg)], capture_output=True, text=True)
     assert r.returncode == 2 and "CONFIG_INVALID" in r.stderr and "six months" in r.stderr
+
+
+def test_database_from_an_unknown_schema_version_is_refused_clearly(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from hegui.errors import SchemaMismatch
+    from hegui.storage.db import Database
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('0123456789ab')")
+    db = Database(f"sqlite:///{path}")
+    with pytest.raises(SchemaMismatch) as ei:
+        db.upgrade()
+    db.dispose()
+    assert "0123456789ab" in ei.value.message("en") and "数据库结构版本" in ei.value.message("zh")
+
+
+def test_label_duties_fail_when_the_label_self_test_fails(make_services, monkeypatch):
+    """LM-4/5/6 rest on a live self-test, not on a module being importable."""
+    from hegui.errors import LabelError
+    from hegui.labeling import gateway_image
+    from hegui.obligations.register import evaluate
+
+    ok = {row.duty.id: row.finding.status.value for row in evaluate(make_services())[1]}
+    assert ok["LM-4"] == ok["LM-5"] == ok["LM-6"] == "met"
+
+    def broken(*a, **k):
+        raise LabelError(detail="carrier broken")
+    monkeypatch.setattr(gateway_image, "label_generated_image", broken)
+    rows = {row.duty.id: row.finding for row in evaluate(make_services())[1]}
+    assert {rows[k].status.value for k in ("LM-4", "LM-5", "LM-6")} == {"not_met"}
+    assert "carrier broken" in rows["LM-4"].reason_en

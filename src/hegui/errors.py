@@ -141,6 +141,13 @@ class StorageError(HeguiError):
     message_en = "Storage unavailable, retry later: {detail}"
 
 
+class SchemaMismatch(StorageError):
+    code = "SCHEMA_MISMATCH"
+    http_status = 500
+    message_zh = "数据库结构版本与本版 hegui 不符，无法迁移（数据未改动）：{detail}"
+    message_en = "The database schema version does not match this hegui version and cannot be migrated (no data was changed): {detail}"
+
+
 class LabelError(HeguiError):
     code = "LABEL_ERROR"
     http_status = 422

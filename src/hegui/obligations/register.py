@@ -159,25 +159,66 @@ def _content_retention(sv: Services) -> Finding:
     return Finding(Status.MET, f"输入输出内容加密存储，{d} 天后清除", f"prompts/outputs encrypted, purged after {d} days")
 
 
+def _label_self_test(sv: Services) -> tuple[str, dict[str, str] | None, str]:
+    """Label a generated picture exactly as the gateway does, then read it back and inspect it as a
+    distribution platform would: (inspector class, implicit fields read, error). Run once per
+    evaluation; three duties read its result."""
+    if "label_self_test" not in sv.extras:
+        sv.extras["label_self_test"] = _run_label_self_test(sv)
+    return sv.extras["label_self_test"]
+
+
+def _run_label_self_test(sv: Services) -> tuple[str, dict[str, str] | None, str]:
+    import io
+
+    from PIL import Image
+
+    from hegui.errors import HeguiError
+    from hegui.labeling import gateway_image
+    from hegui.labeling.inspector import inspect
+
+    buf = io.BytesIO()
+    Image.linear_gradient("L").convert("RGB").save(buf, "PNG")
+    cid = "hgc-register-self-test"
+    try:
+        data = gateway_image.label_generated_image(buf.getvalue(), content_id=cid,
+                                                   producer_code=sv.settings.service.provider_code,
+                                                   explicit_text=sv.settings.labels.image_text, watermark=False)
+    except HeguiError as exc:
+        return "none", None, exc.message("en")
+    res = inspect(data, filename="self-test.png", check_c2pa=False, check_watermark=False)
+    return res.klass, res.implicit, "; ".join(res.errors)
+
+
 @check("output_labels")
 def _labels(sv: Services) -> Finding:
     tl = sv.text_label
-    image = _has("hegui.labeling.gateway_image")
-    if not image:
-        return Finding(Status.NOT_MET, f"文本标识“{tl.head or tl.tail}”已启用，但图片标识模块缺失",
-                       "text labels active but the image labeling module is missing")
-    return Finding(Status.MET, f"文本显式标识“{(tl.head or tl.tail).strip()}”+ 标识字段；图片显式 + 隐式标识",
-                   "explicit text notice + label field; images get explicit + implicit labels")
+    klass, implicit, err = _label_self_test(sv)
+    if not (tl.head or tl.tail).strip():
+        return Finding(Status.NOT_MET, "文本显式标识为空", "the explicit text label is empty")
+    if klass != "confirmed":
+        return Finding(Status.NOT_MET, f"图片标识自检失败：{err or klass}", f"image label self-test failed: {err or klass}")
+    return Finding(Status.MET, f"文本显式标识“{(tl.head or tl.tail).strip()}”+ 标识字段；图片显式 + 隐式标识（自检通过）",
+                   "explicit text notice + label field; images get explicit + implicit labels (self-test passed)")
 
 
 @check("implicit_labels")
 def _implicit(sv: Services) -> Finding:
-    return _module_check("hegui.labeling.carriers", "隐式标识载体", "implicit-label carriers")
+    _, implicit, err = _label_self_test(sv)
+    code = sv.settings.service.provider_code
+    if not implicit or implicit.get("ContentProducer") != code:
+        return Finding(Status.NOT_MET, f"隐式标识写入后未能读回：{err}", f"implicit label not read back after writing: {err}")
+    return Finding(Status.MET, f"隐式标识写入并读回（ContentProducer={code}）",
+                   f"implicit label written and read back (ContentProducer={code})")
 
 
 @check("label_inspector")
 def _inspector(sv: Services) -> Finding:
-    return _module_check("hegui.labeling.inspector", "标识检测器", "label inspector")
+    klass, _, err = _label_self_test(sv)
+    if klass != "confirmed":
+        return Finding(Status.NOT_MET, f"检测器未将带标识的图片判为“确认”：{err or klass}",
+                       f"the inspector did not classify a labelled picture as confirmed: {err or klass}")
+    return Finding(Status.MET, "检测器将带标识的自检图片判为“确认”", "the inspector classifies a labelled self-test picture as confirmed")
 
 
 @check("unlabelled_export")

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import Engine
+
+from hegui.errors import SchemaMismatch
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,10 +23,15 @@ def _config(url: str | None = None) -> Config:
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
+    """Bring the schema to ``target`` in one transaction; a database made by an unknown schema
+    version (e.g. a newer hegui) is refused with a clear error, untouched."""
     cfg = _config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, target)
+    except CommandError as exc:
+        raise SchemaMismatch(detail=str(exc)) from exc
 
 
 def revision(url: str, message: str) -> None:
