@@ -29,6 +29,7 @@ from hegui.moderation.classifier.dataset import (
     written_examples,
     written_texts,
 )
+from hegui.moderation.classifier.sources import COMMENT_SOURCES, public_examples, written_v2
 from hegui.moderation.classifier.features import (
     FeatureConfig,
     bucket_ids,
@@ -36,7 +37,7 @@ from hegui.moderation.classifier.features import (
 )
 from hegui.moderation.classifier.weights import ModelData, save_model
 
-SCRIPT_VERSION = "1.3.0"
+SCRIPT_VERSION = "1.4.0"
 log = logging.getLogger("hegui.moderation.classifier.train")
 
 
@@ -54,9 +55,9 @@ def head_labels(examples: Sequence[Example], head: str) -> tuple[np.ndarray, np.
     rows, labels = [], []
     for i, ex in enumerate(examples):
         if head == "unsafe":
-            # COLD offensive comments train the `offensive` head only: `unsafe` is the general
-            # unsafe-request head (JADE, attacks, operator data) and COLD safe texts are its negatives.
-            if not (ex.source.split("+")[0] == "cold" and ex.label == 1):
+            # Offensive *comments* (COLD, SWSR) train their own head only: `unsafe` is the general
+            # unsafe-request head (JADE, attacks, operator data) and their safe texts are its negatives.
+            if not (ex.source.split("+")[0] in COMMENT_SOURCES and ex.label == 1):
                 rows.append(i); labels.append(ex.label)
         elif ex.label == 0:
             rows.append(i); labels.append(0)
@@ -67,8 +68,8 @@ def head_labels(examples: Sequence[Example], head: str) -> tuple[np.ndarray, np.
     return np.asarray(rows, dtype=np.int64), np.asarray(labels, dtype=np.int64)
 
 
-def featurize(texts: Sequence[str], cfg: FeatureConfig, train_mask: np.ndarray) -> tuple[Any, np.ndarray]:
-    """CSR matrix of sublinear-tf × idf, L2-normalised rows; idf from the training split only."""
+def term_counts(texts: Sequence[str], cfg: FeatureConfig) -> Any:
+    """CSR matrix of raw hashed n-gram counts, one row per text."""
     from scipy import sparse
 
     indptr, indices, counts = [0], [], []
@@ -76,16 +77,28 @@ def featurize(texts: Sequence[str], cfg: FeatureConfig, train_mask: np.ndarray) 
         u, c = np.unique(bucket_ids(t, cfg), return_counts=True)
         indices.append(u); counts.append(c)
         indptr.append(indptr[-1] + u.size)
-    tf = sparse.csr_matrix((np.concatenate(counts).astype(np.float32), np.concatenate(indices),
-                            np.asarray(indptr)), shape=(len(texts), cfg.dim))
-    df = np.bincount(tf[train_mask].indices, minlength=cfg.dim)
+    return sparse.csr_matrix((np.concatenate(counts).astype(np.float32), np.concatenate(indices),
+                              np.asarray(indptr)), shape=(len(texts), cfg.dim))
+
+
+def tfidf(tf: Any, train_mask: np.ndarray, dim: int) -> tuple[Any, np.ndarray]:
+    """Sublinear tf × idf, L2-normalised rows; idf from the rows in ``train_mask`` only."""
+    from scipy import sparse
+
+    df = np.bincount(tf[train_mask].indices, minlength=dim)
     n = int(train_mask.sum())
     idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    tf = tf.copy()
     tf.data = 1.0 + np.log(tf.data)
     x = tf @ sparse.diags(idf.astype(np.float16).astype(np.float32))
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x), idf
+
+
+def featurize(texts: Sequence[str], cfg: FeatureConfig, train_mask: np.ndarray) -> tuple[Any, np.ndarray]:
+    """CSR matrix of sublinear-tf × idf, L2-normalised rows; idf from the training split only."""
+    return tfidf(term_counts(texts, cfg), train_mask, cfg.dim)
 
 
 def _platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -186,7 +199,7 @@ def sound_disguised(examples: Sequence[Example], *, cold_share: float = 0.25) ->
             continue
         seed = hashlib.sha256(ex.text.encode("utf-8")).digest()
         rnd = random.Random(int.from_bytes(seed[:8], "big"))
-        if ex.source == "cold":
+        if ex.source in COMMENT_SOURCES:
             if seed[8] / 256 >= cold_share:
                 continue
             kinds = [rnd.choice(["pinyin", "homophone"])]
@@ -202,15 +215,18 @@ def sound_disguised(examples: Sequence[Example], *, cold_share: float = 0.25) ->
 
 
 def collect(data_dir: Path | None, jsonl: Sequence[Path], *, written: bool,
-            sound_copies: bool = True) -> list[Example]:
+            sound_copies: bool = True, public: bool = True) -> list[Example]:
     known = set(load_heads())
     examples: list[Example] = []
     if data_dir is not None:
         examples += cold_examples(data_dir)
         examples += jade_examples(data_dir)
+        if public:
+            examples += public_examples(data_dir)
     if written:
         examples += written_examples()
         examples += written_texts()
+        examples += written_v2()
     for path in jsonl:
         examples += operator_examples(path, known)
     if sound_copies:
@@ -218,12 +234,18 @@ def collect(data_dir: Path | None, jsonl: Sequence[Path], *, written: bool,
     return examples
 
 
-def train(examples: Sequence[Example], cfg: FeatureConfig, c_grid: Sequence[float]) -> ModelData:
+def train(examples: Sequence[Example], cfg: FeatureConfig, c_grid: Sequence[float],
+          only_heads: Sequence[str] | None = None, tf: Any = None) -> ModelData:
+    """Fit every head (or ``only_heads``); ``tf`` reuses precomputed :func:`term_counts` rows."""
     head_risks = load_heads()
+    if only_heads is not None:
+        head_risks = {h: r for h, r in head_risks.items() if h in only_heads}
     split = np.asarray([e.split for e in examples])
     langs = np.asarray(["en" if e.lang == "en" else "zh" for e in examples])
     train_mask = split == "train"
-    x, idf = featurize([e.text for e in examples], cfg, train_mask)
+    if tf is None:
+        tf = term_counts([e.text for e in examples], cfg)
+    x, idf = tfidf(tf, train_mask, cfg.dim)
     heads, cols, biases, platts, head_meta = [], [], [], [], {}
     for head in head_risks:
         rows, y = head_labels(examples, head)

@@ -60,7 +60,7 @@ def _fail(path: Path, detail: str) -> ModelFileInvalid:
     return ModelFileInvalid(path=str(path), detail=detail)
 
 
-def _read_capped(path: Path, cap: int) -> bytes:
+def read_capped(path: Path, cap: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > cap:
@@ -109,7 +109,7 @@ def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:
     return header
 
 
-def _read_npy(path: Path, zf: zipfile.ZipFile, name: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+def read_npy(path: Path, zf: zipfile.ZipFile, name: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     with zf.open(name + ".npy") as fh:
         try:
             version = np.lib.format.read_magic(fh)
@@ -138,8 +138,8 @@ def _read_npy(path: Path, zf: zipfile.ZipFile, name: str, dtype: np.dtype, shape
 def load_model(npz_path: str | os.PathLike[str]) -> ModelData:
     """Validate and load ``<name>.npz`` with its ``<name>.json`` header; raise ModelFileInvalid."""
     path = Path(npz_path)
-    header = _parse_header(path, _read_capped(path.with_suffix(".json"), MAX_HEADER_BYTES))
-    raw = _read_capped(path, MAX_NPZ_BYTES)
+    header = _parse_header(path, read_capped(path.with_suffix(".json"), MAX_HEADER_BYTES))
+    raw = read_capped(path, MAX_NPZ_BYTES)
     if hashlib.sha256(raw).hexdigest() != header["sha256"]:
         raise _fail(path, "checksum does not match the header (file altered or truncated)")
     cfg = FeatureConfig(**header["features"])
@@ -151,7 +151,7 @@ def load_model(npz_path: str | os.PathLike[str]) -> ModelData:
             if members != sorted(n + ".npy" for n in _ARRAYS):
                 raise _fail(path, f"archive members {members} are not exactly {sorted(_ARRAYS)}")
             for name, (dtype, shape_of) in _ARRAYS.items():
-                arrays[name] = _read_npy(path, zf, name, dtype, shape_of(cfg.dim, n_heads))
+                arrays[name] = read_npy(path, zf, name, dtype, shape_of(cfg.dim, n_heads))
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise _fail(path, f"not a valid npz archive: {exc}") from exc
     heads = [h["name"] for h in header["heads"]]
