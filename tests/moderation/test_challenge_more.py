@@ -25,7 +25,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 RESPONSE_LABELS = ("harmful", "refusal", "responsible", "benign")
 ABUSE_KINDS = {"contact_ad", "black_market", "gambling_lure", "porn_lure", "money_for_contact", "fraud"}
 SAFE_KINDS = {"benign_contact", "benign_ad", "chat"}
-TITLES = ("教授", "女士", "先生", "老师", "医生", "博士", "院士", "主任", "队长", "律师", "经理", "记者")
+TITLES = ("教授", "女士", "先生", "老师", "医生", "博士", "院士",
+          "主任", "队长", "律师", "经理", "记者")
 
 
 def _load(name: str) -> list[dict[str, Any]]:
