@@ -1,7 +1,8 @@
 """Build the team-written moderation training data (issue 8, item 2) from hand-written sources.
 
 Inputs (this folder): ``hand/*.txt`` (whole items written by the team, one per line) and
-``templates.yaml`` (templates × slot lists, expanded deterministically). Outputs: ``prompts.jsonl``,
+``templates_*.yaml`` (templates × slot lists, expanded deterministically; spam contacts are fictional
+numbers spelt the way spammers dodge filters, see :func:`obfuscate`). Outputs: ``prompts.jsonl``,
 ``responses.jsonl``, ``abuse.jsonl`` and ``README.md`` (counts table). Hand-written items come first;
 a templated item whose normalised text is already present is dropped (deduplication).
 
