@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -41,16 +42,23 @@ def _validate_chat(body: dict[str, Any]) -> None:
 class ClosingStreamingResponse(StreamingResponse):
     """A streaming response that always closes its body iterator, so the pipeline's ``finally``
     (the usage record of a cut-short stream) runs at once when the client goes away, not when the
-    abandoned generator is garbage-collected (Starlette leaves it suspended at its ``yield``)."""
+    abandoned generator is garbage-collected (Starlette leaves it suspended at its ``yield``);
+    ``on_close`` then runs too, for a client gone before the first chunk was even asked for."""
+
+    def __init__(self, content: AsyncIterator[bytes], *, on_close: Callable[[], Awaitable[None]],
+                 **kw: Any) -> None:
+        super().__init__(content, **kw)
+        self.on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            aclose = getattr(self.body_iterator, "aclose", None)
-            if aclose is not None:
-                with anyio.CancelScope(shield=True):
+            with anyio.CancelScope(shield=True):
+                aclose = getattr(self.body_iterator, "aclose", None)
+                if aclose is not None:
                     await aclose()
+                await self.on_close()
 
 
 def _user(request: Request, body: dict[str, Any]) -> str | None:
@@ -70,6 +78,7 @@ async def chat_completions(request: Request):
         if body.get("stream"):
             events, headers = await chat.stream(services, ctx, body, _user(request, body))
             return ClosingStreamingResponse(events, media_type="text/event-stream",
+                                            on_close=lambda: record.commit_unfinished(services, ctx, "client_closed"),
                                             headers={**headers, "Cache-Control": "no-cache", "X-Request-Id": ctx.request_id})
         payload, headers = await chat.complete(services, ctx, body, _user(request, body))
         return Response(orjson.dumps(payload), media_type="application/json",  # orjson: cheaper than json.dumps
