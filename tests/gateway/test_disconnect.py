@@ -229,3 +229,41 @@ def test_cancelled_non_streaming_request_leaves_record(gateway_factory, monkeypa
     rec = _last(gw)
     assert rec is not None and rec.status == "client_closed" and rec.input_action == "allow"
     assert rec.prompt_chars == len("tell me a story")
+
+
+def test_real_server_client_closes_stream_mid_answer(gateway_factory):
+    """End to end through uvicorn: the client reads the first chunks and hangs up while the model
+    is still generating; the server notices (http.disconnect) and the record is written."""
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    gw = gateway_factory(upstreams=[HangingUpstream()])
+    server = uvicorn.Server(uvicorn.Config(gw.client.app, host="127.0.0.1", port=0, lifespan="off",
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30  # a bound on waiting, not an assertion on time
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        received = b""
+        with httpx.Client(timeout=30) as client:
+            with client.stream("POST", f"http://127.0.0.1:{port}/v1/chat/completions", headers=gw.headers,
+                               json={**BODY, "stream": True}) as r:
+                request_id = r.headers["x-request-id"]
+                for chunk in r.iter_raw():
+                    received += chunk
+                    if b"aaaa" in received:
+                        break  # leaving the block closes the connection mid-stream
+        rec = None
+        while rec is None and time.monotonic() < deadline:
+            rec = _record(gw, request_id)[0]
+            time.sleep(0.01)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+    assert rec is not None and rec.status == "client_closed" and rec.stream and rec.output_chars > 0
