@@ -90,6 +90,14 @@ class Verdict:
         return {"action": self.action.value, "risks": [r.to_dict() for r in self.risks],
                 "decided_by": self.decided_by, "latency_ms": round(self.latency_ms, 3)}
 
+    def to_api_dict(self) -> dict:
+        """The form returned to API clients: evidence as spans and sources only, never its text,
+        which can be the very personal information an output was masked for (PIPL Arts 6, 51)."""
+        data = self.to_dict()
+        for risk in data["risks"]:
+            risk["evidence"] = [{k: v for k, v in ev.items() if k != "text"} for ev in risk["evidence"]]
+        return data
+
     @classmethod
     def allow(cls, decided_by: str = "") -> "Verdict":
         return cls(action=Action.ALLOW, decided_by=decided_by)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -11,19 +12,21 @@ import orjson
 
 from hegui.errors import HeguiError, UpstreamError
 from hegui.gateway.hooks import BlockHit
-from hegui.gateway.pipeline import identity, label, moderate, record
+from hegui.gateway.pipeline import identity, label, moderate, record, request
 from hegui.gateway.pipeline.context import RequestContext
 from hegui.gateway.services import Services
-from hegui.moderation.base import Action, Direction
+from hegui.moderation.base import Action, Direction, StreamChecker, Verdict
 from hegui.records.usage import new_content_id
 
-FORWARD_KEYS = ("model", "messages", "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop",
-                "presence_penalty", "frequency_penalty", "seed", "n", "response_format", "tools", "tool_choice",
-                "logit_bias", "user")
+FORWARD_KEYS = request.FORWARD_KEYS
+_upstream_body = request.upstream_body
 
 
-def _upstream_body(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: body[k] for k in FORWARD_KEYS if k in body}
+def moderation_info(input_verdict: Verdict, output_verdict: Verdict | None) -> dict[str, Any]:
+    """``hegui.moderation`` in every answer, JSON or SSE: ``{input, output}``, output ``null`` when
+    the input was refused. The API form of a verdict carries no evidence text (PIPL Art 51)."""
+    return {"input": input_verdict.to_api_dict(),
+            "output": output_verdict.to_api_dict() if output_verdict is not None else None}
 
 
 def _completion(ctx: RequestContext, model: str, content: str, finish: str, extra: dict[str, Any],
@@ -41,8 +44,7 @@ async def prepare(services: Services, ctx: RequestContext, body: dict[str, Any],
     ctx.record.model = model
     upstream = services.router.for_model(model)
     await identity.admit(services, ctx, external_user)
-    prompt = moderate.message_text(body.get("messages") or [])
-    ctx.record.prompt = prompt
+    prompt = ctx.record.prompt = request.moderated_text(body)  # every string the model reads
     verdict = await moderate.check(services, ctx, prompt, Direction.INPUT)
     ctx.record.input_verdict = verdict
     return upstream, verdict
@@ -60,7 +62,7 @@ async def complete(services: Services, ctx: RequestContext, body: dict[str, Any]
         ctx.record.output = text
         ctx.record.label = "text:" + services.text_label.position.value
         await record.commit(services, ctx, "refused")
-        info["moderation"] = {"direction": "input", **verdict.to_dict()}
+        info["moderation"] = moderation_info(verdict, None)
         return _completion(ctx, model, text, "content_filter", info, {}), headers
     started = time.perf_counter()
     result = await upstream.chat(_upstream_body(body))
@@ -79,7 +81,7 @@ async def complete(services: Services, ctx: RequestContext, body: dict[str, Any]
     labelled = services.text_label.apply(text)
     ctx.record.output = labelled
     ctx.record.label = "text:" + services.text_label.position.value
-    info["moderation"] = {"input": verdict.to_dict(), "output": out_verdict.to_dict()}
+    info["moderation"] = moderation_info(verdict, out_verdict)
     await record.commit(services, ctx, status)
     return _completion(ctx, model, labelled, finish, info, result.usage), headers
 
@@ -125,7 +127,9 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
 
     Events that leave together are joined into one write (one system call and one wake-up of the
     client each, the main per-event cost in the profiles); the last write, with the finish
-    reason, goes out only after the usage record is committed."""
+    reason, goes out only after the usage record is committed. Whatever happens to the client —
+    a disconnect or cancellation at any point, an unexpected error — the record is committed in
+    ``finally``, shielded from cancellation, with the text sent so far (Interim Measures Art 11)."""
     upstream, verdict = await prepare(services, ctx, body, external_user)
     model = body["model"]
     content_id = ctx.record.content_id = new_content_id()
@@ -136,77 +140,95 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
     chunks = _Chunks(content_id, model)
 
     async def events() -> AsyncIterator[bytes]:
-        out: list[str] = []
+        out: list[str] = []  # text released to the client
+        checker: StreamChecker | None = None
+        ended = "client_closed"  # the record's status if the answer is cut short
         first = chunks.event({"role": "assistant", "content": ""}, extra=info)
-        if verdict.action.stops:
-            text = tl.apply(moderate.refusal_text(verdict, ctx.lang))
-            ctx.record.output = text
-            yield first + chunks.content(text)
-            await record.commit(services, ctx, "refused")
-            yield chunks.event({}, "content_filter", {"moderation": {"input": verdict.to_dict()}}) + _DONE
-            return
-        if tl.head:
-            out.append(tl.head)
-            first += chunks.content(tl.head)
-        yield first
-        checker = moderate.stream_checker(services, ctx)
-        status, finish = "ok", "stop"
-        tail: list[str] = []  # text after the upstream's, sent with the final event
-        hit: BlockHit | None = None  # the stream so far matches a taken-down item
-
-        def taken_down(release: str) -> BlockHit | None:
-            """Checked before each release: a taken-down answer is cut near its start (IM Art 14)."""
-            return services.enforcement.blocked_partial("".join(out)[len(tl.head):] + release)
-
-        started = time.perf_counter()
         try:
-            async with contextlib.aclosing(upstream.chat_stream(_upstream_body(body))) as pieces:
-                async for piece in pieces:
-                    decision = checker.feed(piece)
-                    if decision.release:
-                        if hit := taken_down(decision.release):
+            if verdict.action.stops:
+                text = tl.apply(moderate.refusal_text(verdict, ctx.lang))
+                ctx.record.output = text
+                ctx.record.label = "text:" + tl.position.value
+                await record.commit(services, ctx, "refused")
+                yield (first + chunks.content(text)
+                       + chunks.event({}, "content_filter", {"moderation": moderation_info(verdict, None),
+                                                             "content_id": content_id}) + _DONE)
+                return
+            if tl.head:
+                out.append(tl.head)
+                first += chunks.content(tl.head)
+            yield first
+            checker = moderate.stream_checker(services, ctx)
+            status, finish = "ok", "stop"
+            tail: list[str] = []  # text after the upstream's, sent with the final event
+            hit: BlockHit | None = None  # the stream so far matches a taken-down item
+
+            def taken_down(release: str) -> BlockHit | None:
+                """Checked before each release: a taken-down answer is cut near its start (IM Art 14)."""
+                return services.enforcement.blocked_partial("".join(out)[len(tl.head):] + release)
+
+            started = time.perf_counter()
+            try:
+                async with contextlib.aclosing(upstream.chat_stream(_upstream_body(body))) as pieces:
+                    async for piece in pieces:
+                        decision = checker.feed(piece)
+                        if decision.release:
+                            if hit := taken_down(decision.release):
+                                status, finish = "cut", "content_filter"
+                                break
+                            out.append(decision.release)
+                            yield chunks.content(decision.release)
+                        if decision.stopped:
                             status, finish = "cut", "content_filter"
                             break
+                if status == "ok":
+                    decision = checker.finish()
+                    if decision.release and (hit := taken_down(decision.release)):
+                        status, finish = "cut", "content_filter"
+                    elif decision.release:
                         out.append(decision.release)
                         yield chunks.content(decision.release)
                     if decision.stopped:
                         status, finish = "cut", "content_filter"
-                        break
-            if status == "ok":
-                decision = checker.finish()
-                if decision.release and (hit := taken_down(decision.release)):
+            except HeguiError as exc:
+                status, finish = "error", "error"
+                ctx.record.error_code = exc.code
+                tail.append("\n" + exc.message(ctx.lang))
+            ctx.record.upstream_ms = round((time.perf_counter() - started) * 1000, 3)
+            out_verdict = checker.verdict
+            text = "".join(out)
+            moderate.note(ctx, out_verdict, Direction.OUTPUT, text + "".join(tail))
+            if hit is None and status == "ok":
+                if hit := services.enforcement.blocked_text(text[len(tl.head):]):
                     status, finish = "cut", "content_filter"
-                elif decision.release:
-                    out.append(decision.release)
-                    yield chunks.content(decision.release)
-                if decision.stopped:
-                    status, finish = "cut", "content_filter"
-        except HeguiError as exc:
-            status, finish = "error", "error"
-            ctx.record.error_code = exc.code
-            tail.append("\n" + exc.message(ctx.lang))
-        ctx.record.upstream_ms = round((time.perf_counter() - started) * 1000, 3)
-        out_verdict = checker.verdict
-        text = "".join(out)
-        moderate.note(ctx, out_verdict, Direction.OUTPUT, text + "".join(tail))
-        if hit is None and status == "ok":
-            if hit := services.enforcement.blocked_text(text[len(tl.head):]):
-                status, finish = "cut", "content_filter"
-        if hit is not None:
-            ctx.record.output_action = Action.BLOCK.value
-            ctx.record.risks.append({"id": "blocklist", "score": hit.similarity, "entry": hit.entry_id})
-            tail.append("\n" + _blocklist_text(ctx.lang))
-        elif status == "cut":
-            tail.append("\n" + moderate.refusal_text(out_verdict, ctx.lang))
-        if tl.tail:
-            tail.append(tl.tail)
-        ctx.record.output = text + "".join(tail)
-        ctx.record.label = "text:" + tl.position.value
-        await record.commit(services, ctx, status)
-        yield (b"".join(chunks.content(t) for t in tail)
-               + chunks.event({}, finish, {"moderation": {"input": verdict.to_dict(), "output": out_verdict.to_dict()},
-                                           "content_id": content_id})
-               + _DONE)
+            if hit is not None:
+                ctx.record.output_action = Action.BLOCK.value
+                ctx.record.risks.append({"id": "blocklist", "score": hit.similarity, "entry": hit.entry_id})
+                tail.append("\n" + _blocklist_text(ctx.lang))
+            elif status == "cut":
+                tail.append("\n" + moderate.refusal_text(out_verdict, ctx.lang))
+            if tl.tail:
+                tail.append(tl.tail)
+            ctx.record.output = text + "".join(tail)
+            ctx.record.label = "text:" + tl.position.value
+            await record.commit(services, ctx, status)
+            yield (b"".join(chunks.content(t) for t in tail)
+                   + chunks.event({}, finish, {"moderation": moderation_info(verdict, out_verdict),
+                                               "content_id": content_id})
+                   + _DONE)
+        except (GeneratorExit, asyncio.CancelledError):
+            raise  # the client went away; ``finally`` records what it was sent
+        except BaseException as exc:
+            ended = "error"
+            ctx.record.error_code = ctx.record.error_code or getattr(exc, "code", HeguiError.code)
+            raise
+        finally:
+            if not ctx.committed:
+                ctx.record.output = "".join(out)
+                ctx.record.label = "text:" + tl.position.value
+                if checker is not None and ctx.record.output_action is None:
+                    moderate.note(ctx, checker.verdict, Direction.OUTPUT, ctx.record.output)
+                await record.commit_unfinished(services, ctx, ended)
 
     return events(), headers
 

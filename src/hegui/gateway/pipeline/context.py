@@ -23,6 +23,7 @@ class RequestContext:
     profile: str = "default"
     training_allowed: bool = True
     record: PendingRecord | None = None
+    committed: bool = False  # the usage record was written (or its one write was attempted)
 
     def __post_init__(self) -> None:
         self.record = PendingRecord(request_id=self.request_id, endpoint=self.endpoint, app_id=self.app_id)

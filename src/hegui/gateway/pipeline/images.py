@@ -70,4 +70,5 @@ async def generate(services: Services, ctx: RequestContext, body: dict[str, Any]
     await record.commit(services, ctx, "ok")
     headers = {"X-Hegui-Content-Id": content_id, "X-AIGC-Label": label.label_header(services, content_id)}
     return {"created": int(time.time()), "data": data_out,
-            "hegui": {"content_id": content_id, "moderation": {"input": verdict.to_dict()}}}, headers
+            "hegui": {"content_id": content_id,
+                      "moderation": {"input": verdict.to_api_dict(), "output": None}}}, headers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -11,18 +10,6 @@ from hegui.gateway.services import Services
 from hegui.moderation.base import Action, CheckContext, Direction, StreamChecker, Verdict
 
 _INLINE_LIMIT = 8_000  # characters checked on the event loop; longer texts go to a worker thread
-
-
-def message_text(messages: list[dict[str, Any]]) -> str:
-    """All text the client sent (every role: earlier turns can carry injected instructions)."""
-    parts: list[str] = []
-    for m in messages:
-        c = m.get("content")
-        if isinstance(c, str):
-            parts.append(c)
-        elif isinstance(c, list):
-            parts.extend(p.get("text", "") for p in c if isinstance(p, dict) and isinstance(p.get("text"), str))
-    return "\n".join(parts)
 
 
 def check_context(ctx: RequestContext) -> CheckContext:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
+import anyio
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 from sqlalchemy import select
 
 from hegui.errors import HeguiError, NotFound, ValidationFailed
@@ -35,6 +39,28 @@ def _validate_chat(body: dict[str, Any]) -> None:
             raise ValidationFailed(detail=f"messages[{i}].content must be a string or a list of parts")
 
 
+class ClosingStreamingResponse(StreamingResponse):
+    """A streaming response that always closes its body iterator, so the pipeline's ``finally``
+    (the usage record of a cut-short stream) runs at once when the client goes away, not when the
+    abandoned generator is garbage-collected (Starlette leaves it suspended at its ``yield``);
+    ``on_close`` then runs too, for a client gone before the first chunk was even asked for."""
+
+    def __init__(self, content: AsyncIterator[bytes], *, on_close: Callable[[], Awaitable[None]],
+                 **kw: Any) -> None:
+        super().__init__(content, **kw)
+        self.on_close = on_close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                aclose = getattr(self.body_iterator, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+                await self.on_close()
+
+
 def _user(request: Request, body: dict[str, Any]) -> str | None:
     user = body.get("user") or request.headers.get("x-hegui-user")
     return user if isinstance(user, str) else None
@@ -51,13 +77,21 @@ async def chat_completions(request: Request):
         _validate_chat(body)
         if body.get("stream"):
             events, headers = await chat.stream(services, ctx, body, _user(request, body))
-            return StreamingResponse(events, media_type="text/event-stream",
-                                     headers={**headers, "Cache-Control": "no-cache", "X-Request-Id": ctx.request_id})
+            return ClosingStreamingResponse(events, media_type="text/event-stream",
+                                            on_close=lambda: record.commit_unfinished(services, ctx, "client_closed"),
+                                            headers={**headers, "Cache-Control": "no-cache", "X-Request-Id": ctx.request_id})
         payload, headers = await chat.complete(services, ctx, body, _user(request, body))
         return Response(orjson.dumps(payload), media_type="application/json",  # orjson: cheaper than json.dumps
                         headers={**headers, "X-Request-Id": ctx.request_id})
     except HeguiError as exc:
         await record.commit_failure(services, ctx, exc)
+        raise
+    except asyncio.CancelledError:  # the server cancelled the request (client gone, shutdown)
+        await record.commit_unfinished(services, ctx, "client_closed")
+        raise
+    except Exception:
+        ctx.record.error_code = HeguiError.code
+        await record.commit_unfinished(services, ctx, "error")
         raise
 
 
