@@ -101,3 +101,21 @@ def test_written_texts_are_deterministic_and_include_long_benign_english():
     from hegui.moderation.classifier.model import WINDOW
 
     assert WINDOW >= 1000
+
+
+def test_training_refuses_the_challenge_bank(tmp_path) -> None:  # noqa: ANN001
+    """The banks measure generalisation: a training run must never read them (issue 8)."""
+    from pathlib import Path
+
+    import pytest
+
+    from hegui.moderation.classifier.dataset import operator_examples
+    from hegui.moderation.classifier.errors import TrainingDataInvalid
+
+    bank = Path(__file__).resolve().parents[3] / "bench" / "moderation" / "challenge" / "prompts.jsonl"
+    with pytest.raises(TrainingDataInvalid, match="evaluation"):
+        list(operator_examples(bank, {"unsafe"}))
+    copy = tmp_path / "ops.jsonl"
+    copy.write_text('{"id": "cb-0001", "text": "x", "label": 1}\n', encoding="utf-8")
+    with pytest.raises(TrainingDataInvalid, match="challenge"):
+        list(operator_examples(copy, {"unsafe"}))
