@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 SEGMENT = 1 << 20  # texts longer than this are checked in segments (bounded memory)
 SEGMENT_OVERLAP = 512
-CLASSIFIER_MAX_CHARS = 16384  # the classifier sees the head of long texts (bounded cost); the lexicon sees all
 DISGUISE_RATIO = 0.3  # above this share of removed/changed characters the classifier also sees the fold
 MAX_EVIDENCE = 16
 PI_RISKS = ("A4e", "A4f")
@@ -260,8 +259,8 @@ class PolicyModerator:
         findings: dict[str, RiskFinding] = {}
         pi: dict[str, RiskFinding] = {}
         pi_findings: list[Any] = []
-        folded = self._lexicon_findings(state, text, findings)
-        self._classifier_findings(state, text, folded, profile, findings)
+        folds = self._lexicon_findings(state, text, findings)
+        self._classifier_findings(state, text, folds, profile, findings)
         self._pi_findings(text, pi, pi_findings)
         verdict = self._decide(state, text, direction, profile, findings, pi, pi_findings)
         verdict.latency_ms = (time.perf_counter() - started) * 1000
@@ -291,14 +290,13 @@ class PolicyModerator:
                 return True
         return False
 
-    def _lexicon_findings(self, state: _State, text: str, findings: dict[str, RiskFinding]) -> Folded:
-        """Scan ``text`` in segments; returns the fold of the first segment (for the classifier)."""
-        head: Folded | None = None
+    def _lexicon_findings(self, state: _State, text: str, findings: dict[str, RiskFinding]) -> list[Folded]:
+        """Scan ``text`` in segments; returns the fold of every segment (for the classifier)."""
+        folds: list[Folded] = []
         for base in range(0, max(len(text), 1), SEGMENT):
             shift = max(0, base - SEGMENT_OVERLAP) if base else 0
             folded = fold(text[shift: base + SEGMENT])
-            if head is None:
-                head = folded
+            folds.append(folded)
             for hit in state.lexicon.scan(folded):
                 f = findings.setdefault(hit.term.risk, RiskFinding(hit.term.risk, 0.0))
                 f.score = max(f.score, hit.score)
@@ -307,24 +305,27 @@ class PolicyModerator:
                     if not any(ev.start == s and ev.end == e for ev in f.evidence):
                         src = f"pack:{hit.pack}/term:{hit.term.text}" + ("" if hit.exact else f"/{hit.kind.value}")
                         f.evidence.append(Evidence(s, e, _safe(text[s:e]), src))
-        assert head is not None
-        return head
+        return folds
 
-    def _classifier_findings(self, state: _State, text: str, folded: Folded, profile: str,
+    def _classifier_findings(self, state: _State, text: str, folds: list[Folded], profile: str,
                              findings: dict[str, RiskFinding]) -> None:
-        """Add classifier scores. A head naming one risk scores that risk; a broad head (``unsafe``)
-        scores the risk of its members with the strongest other evidence, else its last (catch-all)
-        risk. Disguised text (separators, traditional characters …) is also scored folded."""
+        """Add classifier scores over the whole text (the classifier scores long texts in windows:
+        no length cap, so benign padding cannot push a request out of its sight). A head naming one
+        risk scores that risk; a broad head (``unsafe``) scores the risk of its members with the
+        strongest other evidence, else its last (catch-all) risk. Disguised text (separators,
+        traditional characters …) is also scored folded."""
         clf = self._classifier
         if clf is None or not text.strip():
             return
         try:
-            scores = dict(clf.score(text[:CLASSIFIER_MAX_CHARS]))
+            scores = dict(clf.score(text))
             extra: list[str] = []
-            if folded.changed > 0.03 * len(text):  # traditional, full-width, homoglyphs …
-                extra.append(readable(text[:CLASSIFIER_MAX_CHARS]))
-            if folded.compact and folded.disguise_ratio > DISGUISE_RATIO:  # separators between characters
-                extra.append(folded.compact[:CLASSIFIER_MAX_CHARS])
+            changed = sum(f.changed for f in folds)
+            compact = folds[0].compact if len(folds) == 1 else "".join(f.compact for f in folds)
+            if changed > 0.03 * len(text):  # traditional, full-width, homoglyphs …
+                extra.append(readable(text))
+            if compact and (len(text) - len(compact) + changed) / len(text) > DISGUISE_RATIO:
+                extra.append(compact)  # separators between characters
             for variant in extra:
                 for head, sc in clf.score(variant).items():
                     scores[head] = max(scores.get(head, 0.0), sc)
@@ -349,7 +350,7 @@ class PolicyModerator:
             risks = known(head)
             if len(risks) == 1 and sc >= policy.head_threshold(profile, head):
                 specific[risks[0]] = max(specific.get(risks[0], 0.0), float(sc))
-        span = min(len(text), CLASSIFIER_MAX_CHARS)
+        span = len(text)
         for head, sc in sorted(scores.items(), key=lambda kv: len(head_risks.get(kv[0], ()))):
             risks = known(head)
             if not risks or float(sc) < policy.head_threshold(profile, head):
