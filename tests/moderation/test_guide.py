@@ -170,3 +170,15 @@ def test_guide_rule_without_any_guidance_is_refused(tmp_path: Path) -> None:
     assert err.value.fields["location"].endswith("pack.yaml") and "A2e" in err.value.fields["detail"]
     # with a pack that brings a * guidance (the shipped core) it loads
     Policy(load_packs([*shipped_pack_dirs()[:1], _make(tmp_path, bare)]), default_taxonomy())
+
+
+def test_every_action_has_a_console_label() -> None:
+    from importlib import resources
+
+    import yaml
+
+    table = yaml.safe_load((resources.files("hegui.console") / "i18n.yaml").read_text(encoding="utf-8"))
+    for action in Action:
+        label = table.get(f"v.{action.value}")
+        assert label and label["zh"] and label["en"], action
+    assert table["v.guide"] == {"zh": "正向引导", "en": "guide"}
