@@ -20,7 +20,7 @@ from hegui.moderation.classifier.weights import ModelData, load_model
 DEFAULT_MODEL = "model/default.npz"
 WINDOW = 1_000  # longer texts are scored in windows of this many characters ...
 _OVERLAP = 100  # ... overlapping by this many, so a short unsafe passage is not diluted by the rest
-BLOCK_WINDOWS = 32  # windows scored together (one sort, one product): bounds memory on any length
+BLOCK_WINDOWS = 16  # windows scored together (one sort, one product): bounds memory on any length
 
 
 class Classifier:
