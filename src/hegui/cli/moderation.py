@@ -6,8 +6,10 @@ Thin shells over :mod:`hegui.moderation.engine` and :mod:`hegui.moderation.cover
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 import typer
@@ -29,6 +31,7 @@ console = Console(stderr=True)
 lexicon_app = typer.Typer(help="Keyword library / 关键词库", no_args_is_help=True)
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
+_READ = 1 << 20  # a longer line is skipped in pieces of this size, never held whole
 
 
 def _load_moderator(packs: list[Path], profile: str, classifier: bool, no_shipped: bool):
@@ -38,10 +41,32 @@ def _load_moderator(packs: list[Path], profile: str, classifier: bool, no_shippe
                                 classifier="default" if classifier else None, auto_reload_s=None)
 
 
-def _records(fh, progress: Progress, task: int) -> Iterator[tuple[int, bytes]]:
-    for no, line in enumerate(fh, start=1):
+def _records(fh: BinaryIO, progress: Progress, task: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) per line; ``None`` for a line over :data:`MAX_LINE_BYTES`, which is
+    skipped without being held in memory."""
+    no = 0
+    while True:
+        line = fh.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        no += 1
         progress.advance(task, len(line))
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while True:  # skip the rest of the line
+                part = fh.readline(_READ)
+                progress.advance(task, len(part))
+                if not part or part.endswith(b"\n"):
+                    break
+            yield no, None
+            continue
         yield no, line
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
 
 
 def moderate(
@@ -54,13 +79,26 @@ def moderate(
     profile: str = typer.Option("default", "--profile", help="policy profile: default | minor"),
     classifier: bool = typer.Option(True, "--classifier/--no-classifier", help="use the shipped classifier"),
     evidence: bool = typer.Option(False, "--evidence", help="include evidence spans / 输出证据"),
+    in_place: bool = typer.Option(False, "--in-place", help="allow --out to be the input file (replaced "
+                                                            "atomically) / 允许覆盖输入文件"),
 ) -> None:
-    """Moderate every line of a JSONL file; one verdict line per input line. / 批量审核 JSONL。"""
+    """Moderate every line of a JSONL file; one verdict line per input line. / 批量审核 JSONL。
+
+    Verdict lines carry ``action`` (allow, flag, mask, guide, refuse, block), ``guidance`` (the
+    guided risk ids) and ``degraded`` (components that could not judge the line)."""
+    if _same_file(in_path, out) and not in_place:
+        console.print("[red]--out 与 --in 是同一个文件：输入会被结果替换。确需如此请加 --in-place。\n"
+                      "--out is the input file: it would be replaced by the verdicts. Add --in-place to do so.[/]")
+        raise typer.Exit(2)
     try:
         moderator = _load_moderator(pack, profile, classifier, no_shipped)
     except HeguiError as exc:
         console.print(f"[red]{exc.bilingual()}[/]")
         raise typer.Exit(2) from exc
+    for name, status in getattr(moderator, "components", {}).items():
+        if str(status).startswith("unavailable"):
+            console.print(f"[yellow]审核组件不可用，结果将标记为降级并按 on_degraded 处理 / moderation component "
+                          f"unavailable, verdicts are degraded and on_degraded applies: {name}: {status}[/]")
     ctx = CheckContext(profile=profile)
     counts: dict[str, int] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), TransferSpeedColumn(), TimeRemainingColumn())
@@ -75,32 +113,40 @@ def moderate(
     console.print(f"wrote 写入 {out}: {summary or 'no lines 无数据'}  ({moderator.label})")
 
 
-def _verdict_line(moderator, line: bytes, no: int, field: str, direction: Direction,
+def _verdict_line(moderator, line: bytes | None, no: int, field: str, direction: Direction,
                   ctx: CheckContext, evidence: bool) -> dict:
-    if len(line) > MAX_LINE_BYTES:
-        return _error(no, no, "LINE_TOO_LONG", f"line longer than {MAX_LINE_BYTES} bytes", "行过长")
+    if line is None or len(line) > MAX_LINE_BYTES:
+        return _error(no, no, "LINE_TOO_LONG", f"line {no} longer than {MAX_LINE_BYTES} bytes, skipped",
+                      f"第 {no} 行超过 {MAX_LINE_BYTES} 字节，已跳过")
     if not line.strip():
-        return _error(no, no, "EMPTY_LINE", "empty line", "空行")
+        return _error(no, no, "EMPTY_LINE", f"line {no} is empty", f"第 {no} 行为空")
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _error(no, no, "NOT_UTF8", f"line {no} is not UTF-8 (byte {exc.start})",
+                      f"第 {no} 行不是 UTF-8 编码（第 {exc.start} 字节）")
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
         try:  # the stdlib accepts what orjson refuses, e.g. escaped lone surrogates
             obj = json.loads(line)
         except (ValueError, RecursionError) as exc:
-            return _error(no, no, "BAD_JSON", f"not valid JSON: {exc}", "不是有效的 JSON")
+            return _error(no, no, "BAD_JSON", f"line {no} is not valid JSON: {str(exc)[:200]}",
+                          f"第 {no} 行不是有效的 JSON")
     if not isinstance(obj, dict):
-        return _error(no, no, "NOT_OBJECT", "line is not a JSON object", "该行不是 JSON 对象")
+        return _error(no, no, "NOT_OBJECT", f"line {no} is not a JSON object", f"第 {no} 行不是 JSON 对象")
     rid = obj.get("id", no)
     if not isinstance(rid, (str, int, float)):
         rid = no
     text = obj.get(field)
     if not isinstance(text, str):
-        return _error(rid, no, "MISSING_FIELD", f"field {field!r} missing or not a string",
-                      f"字段 {field!r} 缺失或不是字符串")
+        return _error(rid, no, "MISSING_FIELD", f"line {no}: field {field!r} missing or not a string",
+                      f"第 {no} 行：字段 {field!r} 缺失或不是字符串")
     try:
         v = moderator.check(text, direction, ctx)
     except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch
-        return _error(rid, no, "CHECK_FAILED", f"{type(exc).__name__}: {exc}", "审核失败")
+        return _error(rid, no, "CHECK_FAILED", f"line {no}: {type(exc).__name__}: {str(exc)[:200]}",
+                      f"第 {no} 行审核失败")
     rec: dict = {"id": rid, "action": v.action.value,
                  "risks": [{"id": r.risk_id, "score": round(r.score, 4)} for r in v.risks],
                  "decided_by": v.decided_by}
@@ -108,6 +154,10 @@ def _verdict_line(moderator, line: bytes, no: int, field: str, direction: Direct
         rec["evidence"] = [r.to_dict()["evidence"] for r in v.risks]
     if v.masked_text is not None:
         rec["masked_text"] = v.masked_text
+    if v.guidance:
+        rec["guidance"] = [g.risk_id for g in v.guidance]
+    if v.degraded:
+        rec["degraded"] = list(v.degraded)
     return rec
 
 

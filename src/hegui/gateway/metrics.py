@@ -8,9 +8,16 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+#: Verdicts a moderation component could not judge (it failed to load or errored), per component;
+#: ``on_degraded`` decided them. Process-wide, exported by every app's registry.
+MODERATION_DEGRADED = Counter("hegui_moderation_degraded", "Moderation verdicts degraded by a failing component",
+                              ["component"], registry=None)
+
+
 class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.registry.register(MODERATION_DEGRADED)
         self.requests = Counter("hegui_requests_total", "HTTP requests", ["route", "status"], registry=self.registry)
         self.latency = Histogram("hegui_request_seconds", "Time to response start", ["route"], registry=self.registry,
                                  buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))

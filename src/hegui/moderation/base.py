@@ -18,11 +18,18 @@ class Direction(str, enum.Enum):
 
 
 class Action(str, enum.Enum):
-    """What to do with a text, mildest first (the order is used to combine decisions)."""
+    """What to do with a text, mildest first (the order is used to combine decisions).
+
+    ``GUIDE`` (正向引导, inputs only) ranks above ``MASK``: it changes more of what happens (an
+    instruction goes upstream and the answer is moderated at a stricter threshold). A GUIDE verdict
+    still carries ``masked_text`` when personal information in the same input is to be masked, so
+    a mask is never lost to a guide.
+    """
 
     ALLOW = "allow"
     FLAG = "flag"  # allow, but queue for human review
     MASK = "mask"  # allow after masking the evidence spans (personal information)
+    GUIDE = "guide"  # pass on with the risk's guidance as a system instruction; stricter output check
     REFUSE = "refuse"  # answer with the risk's refusal template
     BLOCK = "block"  # refuse and count as a violation of the user
 
@@ -36,7 +43,7 @@ class Action(str, enum.Enum):
         return self in (Action.REFUSE, Action.BLOCK)
 
 
-_ORDER = [Action.ALLOW, Action.FLAG, Action.MASK, Action.REFUSE, Action.BLOCK]
+_ORDER = [Action.ALLOW, Action.FLAG, Action.MASK, Action.GUIDE, Action.REFUSE, Action.BLOCK]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +68,31 @@ class RiskFinding:
                              for e in self.evidence]}
 
 
+@dataclass(frozen=True, slots=True)
+class Guidance:
+    """A positive-guidance instruction (正向引导) for one risk, sent upstream as a system message."""
+
+    risk_id: str
+    zh: str
+    en: str
+
+    def to_dict(self) -> dict:
+        return {"risk": self.risk_id, "zh": self.zh, "en": self.en}
+
+
 @dataclass(slots=True)
 class CheckContext:
-    """Who and where; ``profile`` selects the policy profile (``default`` or ``minor``)."""
+    """Who and where; ``profile`` selects the policy profile (``default`` or ``minor``).
+
+    ``strict``: check an answer to a guided request: each risk's ``guide_output_threshold`` (if
+    lower) replaces its threshold."""
 
     profile: str = "default"
     user_id: str | None = None
     app_id: str | None = None
     request_id: str | None = None
     lang: str = "zh"
+    strict: bool = False
 
 
 @dataclass(slots=True)
@@ -78,17 +101,29 @@ class Verdict:
     risks: list[RiskFinding] = field(default_factory=list)
     message_zh: str = ""  # refusal text shown to the user when ``action.stops``
     message_en: str = ""
-    masked_text: str | None = None  # set when ``action`` is MASK
+    masked_text: str | None = None  # set when ``action`` is MASK (or GUIDE with PI to mask)
     decided_by: str = ""  # pack id@version / engine name that decided
     latency_ms: float = 0.0
+    guidance: list[Guidance] = field(default_factory=list)  # set when ``action`` is GUIDE
+    degraded: list[str] = field(default_factory=list)  # components that could not judge this text
 
     @property
     def risk_ids(self) -> list[str]:
         return [r.risk_id for r in self.risks]
 
+    def guidance_text(self, lang: str = "zh") -> str:
+        """The guidance as one system instruction, both languages (``lang`` first)."""
+        zh = "\n".join(dict.fromkeys(g.zh for g in self.guidance))
+        en = "\n".join(dict.fromkeys(g.en for g in self.guidance))
+        return f"{zh}\n{en}" if lang.startswith("zh") else f"{en}\n{zh}"
+
     def to_dict(self) -> dict:
-        return {"action": self.action.value, "risks": [r.to_dict() for r in self.risks],
-                "decided_by": self.decided_by, "latency_ms": round(self.latency_ms, 3)}
+        out = {"action": self.action.value, "risks": [r.to_dict() for r in self.risks],
+               "decided_by": self.decided_by, "latency_ms": round(self.latency_ms, 3),
+               "degraded": list(self.degraded)}
+        if self.guidance:
+            out["guidance"] = [g.to_dict() for g in self.guidance]
+        return out
 
     def to_api_dict(self) -> dict:
         """The form returned to API clients: evidence as spans and sources only, never its text,

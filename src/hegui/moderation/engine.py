@@ -5,8 +5,10 @@ reviewed against the Annex A risks; stopped content is answered with the risk's 
 personal information in outputs is masked. Implements :class:`hegui.moderation.base.Moderator`.
 
 The classifier (``hegui.moderation.classifier``) and recognizers (``hegui.moderation.recognizers``)
-are optional: when they are missing or fail to load, the engine runs on the lexicon alone and says
-so in :attr:`PolicyModerator.components`.
+fail closed: one that cannot load, or errors on a call, marks the verdict ``degraded`` and the
+policy's ``on_degraded`` action applies (default: refuse the input, cut the answer). Passing
+``None`` disables a component on purpose: not degraded, but shown in
+:attr:`PolicyModerator.components` and warned about by ``hegui check``.
 """
 
 from __future__ import annotations
@@ -24,29 +26,29 @@ from hegui.moderation.base import (
     CheckContext,
     Direction,
     Evidence,
+    Guidance,
     RiskFinding,
     StreamChecker,
     StreamDecision,
     Verdict,
 )
+from hegui.moderation.components import ComponentHealth, load_component
 from hegui.moderation.lexicon import Lexicon
 from hegui.moderation.normalize import Folded, fold, readable
 from hegui.moderation.packs.loader import MANIFEST, load_packs, pack_mtime, shipped_pack_dirs
 from hegui.moderation.packs.schema import Pack
 from hegui.moderation.policy import Policy
-from hegui.moderation.stream import HoldbackStreamChecker
+from hegui.moderation.stream import PolicyStreamChecker
 from hegui.moderation.taxonomy import Taxonomy, default_taxonomy
 
 log = logging.getLogger(__name__)
 
 SEGMENT = 1 << 20  # texts longer than this are checked in segments (bounded memory)
 SEGMENT_OVERLAP = 512
-CLASSIFIER_MAX_CHARS = 16384  # the classifier sees the head of long texts (bounded cost); the lexicon sees all
 DISGUISE_RATIO = 0.3  # above this share of removed/changed characters the classifier also sees the fold
 MAX_EVIDENCE = 16
 PI_RISKS = ("A4e", "A4f")
 STREAM_CHECK_EVERY = 128  # full stream checks at most every this many new characters
-QUICK_CONTEXT = 128  # characters before a new chunk the streaming lexicon look re-reads
 
 
 @dataclass(frozen=True)
@@ -90,58 +92,9 @@ def _resolve_dirs(pack_dirs: Sequence[Path | str] | None, include_shipped: bool)
     return dirs
 
 
-def _load_component(kind: str, spec: Any) -> tuple[Any, str]:
-    """Load the classifier / recognizer registry lazily; (None, reason) when unavailable."""
-    if spec is None:
-        return None, "disabled"
-    if spec != "default":
-        return spec, "given"
-    try:
-        if kind == "classifier":
-            from hegui.moderation.classifier import Classifier  # type: ignore[attr-defined]
-
-            return Classifier.load_default(), "loaded"
-        from hegui.moderation.recognizers import RecognizerRegistry  # type: ignore[attr-defined]
-
-        return RecognizerRegistry.default(), "loaded"
-    except Exception as exc:  # noqa: BLE001 - a missing optional part must not stop moderation
-        log.warning("moderation %s unavailable, lexicon only: %s", kind, exc)
-        return None, f"unavailable: {type(exc).__name__}: {exc}"
-
-
 def _safe(s: str) -> str:
     """Evidence text without lone surrogates (they cannot be encoded into JSON or a database)."""
     return s if s.isascii() else s.encode("utf-8", "replace").decode("utf-8")
-
-
-class PolicyStreamChecker(HoldbackStreamChecker):
-    """The generic holdback checker with a full check (lexicon, classifier, recognizers) at most
-    every ``check_every`` new characters — token streams arrive a few characters at a time and
-    unchecked text is held, never released — and, in between, a lexicon-only look at each new chunk
-    (with :data:`QUICK_CONTEXT` characters before it): when that finds a stopping term the full check
-    runs at once, so a listed term still ends the stream as soon as it is complete. Masks only
-    concrete spans (not whole-text classifier evidence)."""
-
-    _moderator: PolicyModerator
-
-    def __init__(self, *args: Any, check_every: int = STREAM_CHECK_EVERY, **kwargs: Any) -> None:
-        super().__init__(*args, check_every=check_every, **kwargs)
-
-    def feed(self, chunk: str) -> StreamDecision:
-        if self._stopped:
-            return StreamDecision("", self._verdict)
-        self._text += chunk
-        if self._ready() >= self._check_every:
-            return self._step(final=False)
-        if chunk and self._moderator.lexicon_stops(self._text[-(len(chunk) + QUICK_CONTEXT):],
-                                                   self._direction, self._context):
-            return self._step(final=False)
-        return StreamDecision("")
-
-    def _mask(self, out: str, verdict: Verdict) -> str:
-        spans = Verdict(verdict.action, [RiskFinding(r.risk_id, r.score, [e for e in r.evidence if e.text])
-                                         for r in verdict.risks])
-        return super()._mask(out, spans)
 
 
 class PolicyModerator:
@@ -163,10 +116,11 @@ class PolicyModerator:
         self.holdback = holdback
         self.auto_reload_s = auto_reload_s
         self._state = _build_state(_expand(self._dirs, self._roots), self.taxonomy)
-        self._classifier, cls_status = _load_component("classifier", classifier)
-        self._recognizers, rec_status = _load_component("recognizers", recognizers)
+        self._classifier, cls_status = load_component("classifier", classifier)
+        self._recognizers, rec_status = load_component("recognizers", recognizers)
         self.components = {"lexicon": f"{self._state.lexicon.size} terms", "classifier": cls_status,
                            "recognizers": rec_status}
+        self.health = ComponentHealth({"classifier": cls_status, "recognizers": rec_status})
         self.last_reload_error: Exception | None = None
         self._reload_lock = threading.Lock()
         self._next_poll = time.monotonic() + (auto_reload_s or 0)
@@ -205,6 +159,11 @@ class PolicyModerator:
     def label(self) -> str:
         """``id@version`` of every live pack, joined by ``+``."""
         return self._state.label
+
+    @property
+    def failing(self) -> dict[str, str]:
+        """Components whose latest call failed (component → error); empty when all are well."""
+        return self.health.failing
 
     def reload(self) -> bool:
         """Rebuild from the pack directories and swap atomically. On error the old packs stay
@@ -257,15 +216,35 @@ class PolicyModerator:
         profile = context.profile if context is not None and context.profile else self.profile
         if not isinstance(text, str):
             text = str(text)
+        strict = bool(context is not None and context.strict)
         findings: dict[str, RiskFinding] = {}
         pi: dict[str, RiskFinding] = {}
         pi_findings: list[Any] = []
-        folded = self._lexicon_findings(state, text, findings)
-        self._classifier_findings(state, text, folded, profile, findings)
-        self._pi_findings(text, pi, pi_findings)
-        verdict = self._decide(state, text, direction, profile, findings, pi, pi_findings)
+        degraded = list(self.health.unavailable)
+        folds = self._lexicon_findings(state, text, findings)
+        if not self._classifier_findings(state, text, folds, profile, findings):
+            degraded.append("classifier")
+        if not self._pi_findings(text, pi, pi_findings):
+            degraded.append("recognizers")
+        verdict = self._decide(state, text, direction, profile, findings, pi, pi_findings, strict)
+        if degraded:
+            self._degrade(state, verdict, direction, profile, degraded)
         verdict.latency_ms = (time.perf_counter() - started) * 1000
         return verdict
+
+    def _degrade(self, state: _State, verdict: Verdict, direction: Direction, profile: str,
+                 degraded: list[str]) -> None:
+        """A component could not judge the text: record it and apply ``on_degraded`` when stricter."""
+        verdict.degraded = list(dict.fromkeys(degraded))
+        act = state.policy.degraded_action(profile, direction)
+        if act.rank <= verdict.action.rank:
+            return
+        verdict.action = act
+        verdict.decided_by = "on_degraded:" + "+".join(verdict.degraded)
+        verdict.guidance = []
+        if act.stops:
+            verdict.message_zh, verdict.message_en = state.policy.template("degraded")
+            verdict.masked_text = None
 
     def stream(self, direction: Direction, context: CheckContext | None = None, *,
                holdback: int | None = None, check_every: int | None = None) -> StreamChecker:
@@ -285,20 +264,20 @@ class PolicyModerator:
             return False
         state = self._state
         profile = context.profile if context is not None and context.profile else self.profile
+        strict = bool(context is not None and context.strict)
         policy = state.policy
         for hit in state.lexicon.scan(text):
-            if policy.rule(profile, hit.term.risk).action(direction, hit.score).stops:
+            if policy.rule(profile, hit.term.risk).action(direction, hit.score, strict).stops:
                 return True
         return False
 
-    def _lexicon_findings(self, state: _State, text: str, findings: dict[str, RiskFinding]) -> Folded:
-        """Scan ``text`` in segments; returns the fold of the first segment (for the classifier)."""
-        head: Folded | None = None
+    def _lexicon_findings(self, state: _State, text: str, findings: dict[str, RiskFinding]) -> list[Folded]:
+        """Scan ``text`` in segments; returns the fold of every segment (for the classifier)."""
+        folds: list[Folded] = []
         for base in range(0, max(len(text), 1), SEGMENT):
             shift = max(0, base - SEGMENT_OVERLAP) if base else 0
             folded = fold(text[shift: base + SEGMENT])
-            if head is None:
-                head = folded
+            folds.append(folded)
             for hit in state.lexicon.scan(folded):
                 f = findings.setdefault(hit.term.risk, RiskFinding(hit.term.risk, 0.0))
                 f.score = max(f.score, hit.score)
@@ -307,31 +286,38 @@ class PolicyModerator:
                     if not any(ev.start == s and ev.end == e for ev in f.evidence):
                         src = f"pack:{hit.pack}/term:{hit.term.text}" + ("" if hit.exact else f"/{hit.kind.value}")
                         f.evidence.append(Evidence(s, e, _safe(text[s:e]), src))
-        assert head is not None
-        return head
+        return folds
 
-    def _classifier_findings(self, state: _State, text: str, folded: Folded, profile: str,
-                             findings: dict[str, RiskFinding]) -> None:
-        """Add classifier scores. A head naming one risk scores that risk; a broad head (``unsafe``)
-        scores the risk of its members with the strongest other evidence, else its last (catch-all)
-        risk. Disguised text (separators, traditional characters …) is also scored folded."""
+    def _classifier_findings(self, state: _State, text: str, folds: list[Folded], profile: str,
+                             findings: dict[str, RiskFinding]) -> bool:
+        """Add classifier scores over the whole text (the classifier scores long texts in windows:
+        no length cap, so benign padding cannot push a request out of its sight). A head naming one
+        risk scores that risk; a broad head (``unsafe``) scores the risk of its members with the
+        strongest other evidence, else its last (catch-all) risk. Disguised text (separators,
+        traditional characters …) is also scored folded. False when the classifier failed."""
         clf = self._classifier
         if clf is None or not text.strip():
-            return
+            return True
         try:
-            scores = dict(clf.score(text[:CLASSIFIER_MAX_CHARS]))
+            scores = dict(clf.score(text))
             extra: list[str] = []
-            if folded.changed > 0.03 * len(text):  # traditional, full-width, homoglyphs …
-                extra.append(readable(text[:CLASSIFIER_MAX_CHARS]))
-            if folded.compact and folded.disguise_ratio > DISGUISE_RATIO:  # separators between characters
-                extra.append(folded.compact[:CLASSIFIER_MAX_CHARS])
+            changed = sum(f.changed for f in folds)
+            compact = folds[0].compact if len(folds) == 1 else "".join(f.compact for f in folds)
+            if changed > 0.03 * len(text):  # traditional, full-width, homoglyphs …
+                extra.append(readable(text))
+            if compact and (len(text) - len(compact) + changed) / len(text) > DISGUISE_RATIO:
+                extra.append(compact)  # separators between characters
             for variant in extra:
                 for head, sc in clf.score(variant).items():
                     scores[head] = max(scores.get(head, 0.0), sc)
             head_risks = clf.head_risks
-        except Exception as exc:  # noqa: BLE001 - the lexicon still decides
-            log.warning("classifier failed: %s", exc)
-            return
+            scores = {str(h): float(sc) for h, sc in scores.items()}
+            if any(not 0.0 <= sc <= 1.0 for sc in scores.values()):  # NaN included
+                raise ValueError("classifier score outside [0, 1]")
+        except Exception as exc:  # noqa: BLE001 - fail closed: the verdict is degraded
+            self.health.failed("classifier", exc)
+            return False
+        self.health.ok("classifier")
         policy = state.policy
         cached_for, cache = self._head_cache
         if cached_for is not head_risks:
@@ -349,7 +335,7 @@ class PolicyModerator:
             risks = known(head)
             if len(risks) == 1 and sc >= policy.head_threshold(profile, head):
                 specific[risks[0]] = max(specific.get(risks[0], 0.0), float(sc))
-        span = min(len(text), CLASSIFIER_MAX_CHARS)
+        span = len(text)
         for head, sc in sorted(scores.items(), key=lambda kv: len(head_risks.get(kv[0], ()))):
             risks = known(head)
             if not risks or float(sc) < policy.head_threshold(profile, head):
@@ -370,16 +356,19 @@ class PolicyModerator:
             if len(f.evidence) < MAX_EVIDENCE and sc >= policy.rule(profile, rid).flag_threshold:
                 tag = UNSPECIFIED if unnamed else ""
                 f.evidence.append(Evidence(0, span, "", f"classifier:{head}={float(sc):.3f}{tag}"))
+        return True
 
-    def _pi_findings(self, text: str, findings: dict[str, RiskFinding], out: list[Any]) -> None:
+    def _pi_findings(self, text: str, findings: dict[str, RiskFinding], out: list[Any]) -> bool:
+        """Add recognizer findings; False when the recognizers failed."""
         reg = self._recognizers
         if reg is None or not text:
-            return
+            return True
         try:
-            found = reg.analyze(text)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("PI recognizers failed: %s", exc)
-            return
+            found = list(reg.analyze(text))
+        except Exception as exc:  # noqa: BLE001 - fail closed: the verdict is degraded
+            self.health.failed("recognizers", exc)
+            return False
+        self.health.ok("recognizers")
         for item in found:
             rid = item.risk_id if item.risk_id in self._risk_ids else "A4f"
             out.append(item)
@@ -388,18 +377,20 @@ class PolicyModerator:
             if len(f.evidence) < MAX_EVIDENCE:
                 f.evidence.append(Evidence(item.start, item.end, _safe(str(item.text)),
                                            f"recognizer:{item.recognizer}:{item.entity_type}"))
+        return True
 
     def _decide(self, state: _State, text: str, direction: Direction, profile: str,
                 findings: dict[str, RiskFinding], pi: dict[str, RiskFinding],
-                pi_findings: list[Any]) -> Verdict:
+                pi_findings: list[Any], strict: bool = False) -> Verdict:
         """Per risk the strictest of the rule action (lexicon, classifier) and the PI action
-        (recognizers); the verdict takes the strictest risk."""
+        (recognizers); the verdict takes the strictest risk. A GUIDE verdict carries the guidance
+        of every guided risk and still masks personal information found with it."""
         policy = state.policy
         kept: list[tuple[Action, RiskFinding, str]] = []
         for rid in list(findings) + [r for r in pi if r not in findings]:
             rule = policy.rule(profile, rid)
             f = findings.get(rid)
-            action = rule.action(direction, f.score) if f is not None else Action.ALLOW
+            action = rule.action(direction, f.score, strict) if f is not None else Action.ALLOW
             p = pi.get(rid)
             if p is not None and p.score >= rule.flag_threshold:
                 pi_act = policy.pi_action(profile, direction)
@@ -422,8 +413,18 @@ class PolicyModerator:
         if action.stops:
             unnamed = bool(deciding.evidence) and all(ev.source.endswith(UNSPECIFIED) for ev in deciding.evidence)
             verdict.message_zh, verdict.message_en = policy.template("unspecified" if unnamed else deciding.risk_id)
-        elif action is Action.MASK:
-            verdict.masked_text = self._mask(text, [f for a, f, _ in kept if a is Action.MASK], pi_findings)
+            return verdict
+        if action is Action.GUIDE:
+            guided: dict[str, Guidance] = {}
+            for a, f, _ in kept:
+                if a is Action.GUIDE:
+                    unnamed = bool(f.evidence) and all(ev.source.endswith(UNSPECIFIED) for ev in f.evidence)
+                    g = policy.guidance("*" if unnamed else f.risk_id)
+                    guided.setdefault(g.zh + "\x00" + g.en, Guidance(f.risk_id, g.zh, g.en))
+            verdict.guidance = list(guided.values())
+        to_mask = [f for a, f, _ in kept if a is Action.MASK]
+        if to_mask:
+            verdict.masked_text = self._mask(text, to_mask, pi_findings)
         return verdict
 
     def _mask(self, text: str, to_mask: list[RiskFinding], pi_findings: list[Any]) -> str:

@@ -11,12 +11,17 @@ risk's refusal template instead.
 
 from __future__ import annotations
 
-from hegui.moderation.base import (Action, CheckContext, Direction, Moderator, StreamDecision,
+from typing import Any, Protocol
+
+from hegui.moderation.base import (Action, CheckContext, Direction, Moderator, RiskFinding, StreamDecision,
                                    Verdict)
+
+QUICK_CONTEXT = 128  # characters before a new chunk the streaming lexicon look re-reads
 
 
 def combine(a: Verdict, b: Verdict) -> Verdict:
-    """Strictest action wins; risks are merged by id keeping the highest score."""
+    """Strictest action wins; risks are merged by id keeping the highest score; a component that
+    could not judge any part stays listed as degraded."""
     first, second = (a, b) if a.action.rank >= b.action.rank else (b, a)
     risks = {r.risk_id: r for r in second.risks}
     for r in first.risks:
@@ -24,7 +29,8 @@ def combine(a: Verdict, b: Verdict) -> Verdict:
             risks[r.risk_id] = r
     return Verdict(action=first.action, risks=list(risks.values()), message_zh=first.message_zh,
                    message_en=first.message_en, decided_by=first.decided_by or second.decided_by,
-                   latency_ms=a.latency_ms + b.latency_ms)
+                   latency_ms=a.latency_ms + b.latency_ms, guidance=first.guidance or second.guidance,
+                   degraded=list(dict.fromkeys(a.degraded + b.degraded)))
 
 
 class HoldbackStreamChecker:
@@ -95,3 +101,37 @@ class HoldbackStreamChecker:
                 for i in range(max(ev.start - base, 0), min(ev.end - base, len(chars))):
                     chars[i] = "*"
         return "".join(chars)
+
+
+class _LexiconLook(Moderator, Protocol):
+    def lexicon_stops(self, text: str, direction: Direction, context: CheckContext | None = None) -> bool: ...
+
+
+class PolicyStreamChecker(HoldbackStreamChecker):
+    """The generic holdback checker with a full check (lexicon, classifier, recognizers) at most
+    every ``check_every`` new characters — token streams arrive a few characters at a time and
+    unchecked text is held, never released — and, in between, a lexicon-only look at each new chunk
+    (with :data:`QUICK_CONTEXT` characters before it): when that finds a stopping term the full check
+    runs at once, so a listed term still ends the stream as soon as it is complete. Masks only
+    concrete spans (not whole-text classifier evidence)."""
+
+    _moderator: _LexiconLook  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, check_every: int = 128, **kwargs: Any) -> None:
+        super().__init__(*args, check_every=check_every, **kwargs)
+
+    def feed(self, chunk: str) -> StreamDecision:
+        if self._stopped:
+            return StreamDecision("", self._verdict)
+        self._text += chunk
+        if self._ready() >= self._check_every:
+            return self._step(final=False)
+        if chunk and self._moderator.lexicon_stops(self._text[-(len(chunk) + QUICK_CONTEXT):],
+                                                   self._direction, self._context):
+            return self._step(final=False)
+        return StreamDecision("")
+
+    def _mask(self, out: str, verdict: Verdict) -> str:
+        spans = Verdict(verdict.action, [RiskFinding(r.risk_id, r.score, [e for e in r.evidence if e.text])
+                                         for r in verdict.risks])
+        return super()._mask(out, spans)

@@ -114,7 +114,28 @@ def _moderation(sv: Services) -> Finding:
     name = type(mod).__name__
     if name == "TermListModerator":
         return Finding(Status.NOT_MET, "仅启用了简单词表审核，未启用策略引擎", "only the term-list fallback is active")
-    return Finding(Status.MET, f"输入与输出均经 {name} 审核", f"inputs and outputs moderated by {name}")
+    return _components(mod, Finding(Status.MET, f"输入与输出均经 {name} 审核", f"inputs and outputs moderated by {name}"))
+
+
+def _components(mod: object, met: Finding) -> Finding:
+    """Fail closed, visibly: a component that cannot load or whose latest call failed means the
+    duty is not met (verdicts are degraded and on_degraded decides); one switched off on purpose
+    is met, with a warning."""
+    comps: dict[str, str] = dict(getattr(mod, "components", None) or {})
+    failing: dict[str, str] = dict(getattr(mod, "failing", None) or {})
+    broken = {k: v.removeprefix("unavailable: ") for k, v in comps.items() if str(v).startswith("unavailable")}
+    broken.update({k: v for k, v in failing.items() if k not in broken})
+    if broken:
+        what = "; ".join(f"{k}: {v}" for k, v in sorted(broken.items()))
+        return Finding(Status.NOT_MET, f"审核组件不可用（{what}），相关审核结果为降级，按 on_degraded 策略处理（默认拒答/截断）",
+                       f"moderation component unavailable ({what}); verdicts are degraded and on_degraded "
+                       "applies (default: refuse / cut)")
+    off = sorted(k for k, v in comps.items() if v == "disabled")
+    if off:
+        names = ", ".join(off)
+        return Finding(met.status, f"{met.reason_zh}；警告：{names} 已被配置显式停用，审核覆盖面降低",
+                       f"{met.reason_en}; warning: {names} switched off by configuration, moderation covers less")
+    return met
 
 
 @check("corpus_audit")

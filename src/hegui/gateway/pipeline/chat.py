@@ -65,9 +65,10 @@ async def complete(services: Services, ctx: RequestContext, body: dict[str, Any]
         info["moderation"] = moderation_info(verdict, None)
         return _completion(ctx, model, text, "content_filter", info, {}), headers
     started = time.perf_counter()
-    result = await upstream.chat(_upstream_body(body))
+    result = await upstream.chat(_upstream_body(moderate.guided(body, verdict, ctx.lang)))
     ctx.record.upstream_ms = round((time.perf_counter() - started) * 1000, 3)
-    out_verdict = await moderate.check(services, ctx, result.content, Direction.OUTPUT)
+    out_verdict = await moderate.check(services, ctx, result.content, Direction.OUTPUT,
+                                       strict=verdict.action is Action.GUIDE)
     text, finish, status = result.content, result.finish_reason, "ok"
     hit = services.enforcement.blocked_text(text)
     if out_verdict.action.stops or hit:
@@ -158,7 +159,7 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
                 out.append(tl.head)
                 first += chunks.content(tl.head)
             yield first
-            checker = moderate.stream_checker(services, ctx)
+            checker = moderate.stream_checker(services, ctx, strict=verdict.action is Action.GUIDE)
             status, finish = "ok", "stop"
             tail: list[str] = []  # text after the upstream's, sent with the final event
             hit: BlockHit | None = None  # the stream so far matches a taken-down item
@@ -169,7 +170,8 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
 
             started = time.perf_counter()
             try:
-                async with contextlib.aclosing(upstream.chat_stream(_upstream_body(body))) as pieces:
+                sent = _upstream_body(moderate.guided(body, verdict, ctx.lang))
+                async with contextlib.aclosing(upstream.chat_stream(sent)) as pieces:
                     async for piece in pieces:
                         decision = checker.feed(piece)
                         if decision.release:

@@ -1,10 +1,14 @@
-"""Steps 2 and 4 — input and output moderation through the :class:`Moderator` contract."""
+"""Steps 2 and 4 — input and output moderation through the :class:`Moderator` contract.
+
+A guided input (正向引导, ``Action.GUIDE``) goes upstream with its guidance as the first system
+message, and the answer is then checked strictly (``CheckContext.strict``)."""
 
 from __future__ import annotations
 
 
 from starlette.concurrency import run_in_threadpool
 
+from hegui.gateway.metrics import MODERATION_DEGRADED
 from hegui.gateway.pipeline.context import RequestContext
 from hegui.gateway.services import Services
 from hegui.moderation.base import Action, CheckContext, Direction, StreamChecker, Verdict
@@ -12,22 +16,33 @@ from hegui.moderation.base import Action, CheckContext, Direction, StreamChecker
 _INLINE_LIMIT = 8_000  # characters checked on the event loop; longer texts go to a worker thread
 
 
-def check_context(ctx: RequestContext) -> CheckContext:
+def check_context(ctx: RequestContext, strict: bool = False) -> CheckContext:
     return CheckContext(profile=ctx.profile, user_id=ctx.user_id, app_id=ctx.app_id,
-                        request_id=ctx.request_id, lang=ctx.lang)
+                        request_id=ctx.request_id, lang=ctx.lang, strict=strict)
 
 
-async def check(services: Services, ctx: RequestContext, text: str, direction: Direction) -> Verdict:
+async def check(services: Services, ctx: RequestContext, text: str, direction: Direction, *,
+                strict: bool = False) -> Verdict:
+    """``strict``: the answer to a guided request (its risks' ``guide_output_threshold`` apply)."""
+    cc = check_context(ctx, strict)
     if len(text) <= _INLINE_LIMIT:
-        verdict = services.moderator.check(text, direction, check_context(ctx))
+        verdict = services.moderator.check(text, direction, cc)
     else:
-        verdict = await run_in_threadpool(services.moderator.check, text, direction, check_context(ctx))
+        verdict = await run_in_threadpool(services.moderator.check, text, direction, cc)
     note(ctx, verdict, direction, text)
     return verdict
 
 
-def stream_checker(services: Services, ctx: RequestContext) -> StreamChecker:
-    return services.moderator.stream(Direction.OUTPUT, check_context(ctx))
+def stream_checker(services: Services, ctx: RequestContext, *, strict: bool = False) -> StreamChecker:
+    return services.moderator.stream(Direction.OUTPUT, check_context(ctx, strict))
+
+
+def guided(body: dict[str, Any], verdict: Verdict, lang: str) -> dict[str, Any]:
+    """The request body with the guidance of a GUIDE verdict as the first system message."""
+    if verdict.action is not Action.GUIDE or not verdict.guidance:
+        return body
+    system = {"role": "system", "content": verdict.guidance_text(lang)}
+    return {**body, "messages": [system, *(body.get("messages") or [])]}
 
 
 def note(ctx: RequestContext, verdict: Verdict, direction: Direction, text: str) -> None:
@@ -43,6 +58,8 @@ def note(ctx: RequestContext, verdict: Verdict, direction: Direction, text: str)
         rec.decided_by = verdict.decided_by
     if verdict.action is Action.FLAG:
         rec.review.append((direction.value, risks, text))
+    for component in verdict.degraded:  # a component could not judge this text (fail closed)
+        MODERATION_DEGRADED.labels(component).inc()
 
 
 def refusal_text(verdict: Verdict, lang: str) -> str:

@@ -55,8 +55,13 @@ class FeatureConfig:
 
 
 def normalize(text: str) -> str:
-    """NFKC + case fold + drop invisible characters + collapse whitespace."""
-    text = text[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8")
+    """NFKC + case fold + drop invisible characters + collapse whitespace (first ``MAX_CHARS``)."""
+    return normalize_all(text[:MAX_CHARS])
+
+
+def normalize_all(text: str) -> str:
+    """:func:`normalize` without the length cap (long texts are then scored in windows)."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _INVISIBLE.sub("", text)
     return _SPACE.sub(" ", text).strip()
@@ -182,17 +187,23 @@ def _segment(run: str, latin: frozenset[str]) -> tuple[str, ...]:
 
 def syllable_codes(norm: str, chars: np.ndarray, table: SyllableTable) -> np.ndarray:
     """The sound of normalised text as a sequence of syllable codes (other characters skipped)."""
+    return _syllables(norm, chars, table)[0]
+
+
+def _syllables(norm: str, chars: np.ndarray, table: SyllableTable) -> tuple[np.ndarray, np.ndarray]:
+    """Syllable codes in text order and the character position each comes from (a Latin run's
+    syllables all sit at the run's start)."""
     lut = table.lut
     codes = lut[np.minimum(chars, 0xFFFF).astype(np.int64)]
     codes[chars > 0xFFFF] = 0
     han_pos = np.flatnonzero(codes)
     runs = _LATIN_RUN.findall(norm)
     if not runs:
-        return codes[han_pos]
+        return codes[han_pos], han_pos
     cache = table.segments
     segs = [cache[w] for w in runs]  # dict lookups: a word is split once per process
     if not any(segs):
-        return codes[han_pos]
+        return codes[han_pos], han_pos
     c = chars
     in_run = ((c >= 97) & (c <= 122)) | ((c >= 0xE0) & (c <= 0xFC)) | ((c >= 0x101) & (c <= 0x1DC))
     starts = np.flatnonzero(in_run & ~np.concatenate(([False], in_run[:-1])))  # one per run, in order
@@ -204,7 +215,8 @@ def syllable_codes(norm: str, chars: np.ndarray, table: SyllableTable) -> np.nda
     extra_codes = [code_of[syl] for x in segs for syl in x]
     pos = np.concatenate([han_pos.astype(np.float64), extra_pos])
     seq = np.concatenate([codes[han_pos], np.asarray(extra_codes, dtype=np.uint64)])
-    return seq[np.argsort(pos, kind="stable")]
+    order = np.argsort(pos, kind="stable")
+    return seq[order], pos[order].astype(np.int64)
 
 
 def bucket_ids(text: str, cfg: FeatureConfig) -> np.ndarray:
@@ -237,3 +249,40 @@ def vectorize(text: str, cfg: FeatureConfig, idf: np.ndarray) -> tuple[np.ndarra
     if norm > 0:
         vals = vals / norm
     return uniq, vals.astype(np.float32)
+
+
+def spans(norm: str, cfg: FeatureConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every hashed n-gram of already normalised ``norm`` with the span it covers: (bucket ids,
+    start, end) in characters of ``norm``. The same buckets as :func:`bucket_ids` (in another
+    order); the spans let one pass serve many windows of a long text."""
+    empty = np.zeros(0, dtype=np.int64)
+    if not norm:
+        return empty, empty, empty
+    mask = cfg.dim - 1
+    chars = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    ids: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+
+    def add(parts: list[np.ndarray], lo: int, first: np.ndarray, last_end: np.ndarray) -> None:
+        for n, h in enumerate(parts, start=lo):
+            ids.append(h)
+            starts.append(first[:h.size])
+            ends.append(last_end[n - 1:n - 1 + h.size])
+
+    pos = np.arange(chars.shape[0], dtype=np.int64)
+    add(_ngrams(chars, cfg.char_min, cfg.char_max, 0x100, mask), cfg.char_min, pos, pos + 1)
+    if cfg.word_max > 0:
+        found = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(norm)]
+        if found:
+            wcodes = np.fromiter((zlib.crc32(w.encode()) for w, _, _ in found), dtype=np.uint64, count=len(found))
+            wstart = np.fromiter((a for _, a, _ in found), dtype=np.int64, count=len(found))
+            wend = np.fromiter((b for _, _, b in found), dtype=np.int64, count=len(found))
+            add(_ngrams(wcodes, 1, cfg.word_max, 0x200, mask), 1, wstart, wend)
+    if cfg.syl_max > 0:
+        scodes, spos = _syllables(norm, chars, syllable_table())
+        if scodes.size:
+            add(_ngrams(scodes, 1, cfg.syl_max, 0x300, mask), 1, spos, spos + 1)
+    if not ids:
+        return empty, empty, empty
+    return np.concatenate(ids), np.concatenate(starts), np.concatenate(ends)

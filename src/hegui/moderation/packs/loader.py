@@ -140,10 +140,16 @@ def _check_risks(manifest: PackManifest, path: Path, text: str, taxonomy: Taxono
         if prof.extends is not None and prof.extends not in manifest.profiles and prof.extends != "default":
             raise PackError(location=f"{path}:{_line_of(node, ['profiles', name, 'extends'])}",
                             detail=f"profile {name} extends unknown profile {prof.extends}")
-        for rid in prof.rules:
+        for rid, rule in prof.rules.items():
             if rid != "*" and rid not in taxonomy:
                 raise PackError(location=f"{path}:{_line_of(node, ['profiles', name, 'rules', rid])}",
                                 detail=f"unknown risk {rid}")
+            if rule.guide_ceiling is not None and rule.threshold is not None and rule.guide_ceiling <= rule.threshold:
+                raise PackError(location=f"{path}:{_line_of(node, ['profiles', name, 'rules', rid, 'guide_ceiling'])}",
+                                detail=f"guide_ceiling {rule.guide_ceiling} must be above threshold {rule.threshold}")
+    for rid in manifest.guidance:
+        if rid != "*" and rid not in taxonomy:
+            raise PackError(location=f"{path}:{_line_of(node, ['guidance', rid])}", detail=f"unknown risk {rid}")
 
 
 def _split(cell: str) -> tuple[str, ...]:

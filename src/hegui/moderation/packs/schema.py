@@ -2,7 +2,7 @@
 
 A pack is a directory::
 
-    pack.yaml      id, version, languages, risks covered, templates, thresholds, profiles
+    pack.yaml      id, version, languages, risks covered, templates, guidance, thresholds, profiles
     *.tsv          terms: term <TAB> risk [<TAB> severity <TAB> near <TAB> within <TAB> exclude <TAB> variants]
 
 See ``docs/moderation.md`` for the full format.
@@ -19,6 +19,9 @@ from hegui.moderation.base import Action
 
 RISK_PATTERN = r"^A[1-5][a-z]$"
 RISK_OR_STAR = r"^(A[1-5][a-z]|\*|unspecified)$"  # unspecified: a broad classifier head alone
+TEMPLATE_KEY = r"^(A[1-5][a-z]|\*|unspecified|degraded)$"  # degraded: a component could not judge
+GUIDANCE_KEY = r"^(A[1-5][a-z]|\*)$"
+_ON_DEGRADED = (Action.ALLOW, Action.FLAG, Action.REFUSE, Action.BLOCK)
 
 
 class _Strict(BaseModel):
@@ -36,13 +39,25 @@ class RuleModel(_Strict):
     """Policy for one risk in one profile. Unset fields inherit from ``*`` and then ``extends``.
 
     A risk scoring ``>= threshold`` gets the direction's action; ``>= flag_threshold`` (below
-    ``threshold``) is flagged for human review.
+    ``threshold``) is flagged for human review. ``input: guide`` (正向引导) passes the request on
+    with the risk's ``guidance`` as a system instruction, up to ``guide_ceiling``: at or above it
+    the request is refused. The answer to a guided request is checked with
+    ``guide_output_threshold`` as every risk's threshold where that is lower.
     """
 
     input: Action | None = None
     output: Action | None = None
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     flag_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    guide_ceiling: float | None = Field(default=None, ge=0.0, le=1.0)
+    guide_output_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @field_validator("output")
+    @classmethod
+    def _no_output_guide(cls, v: Action | None) -> Action | None:
+        if v is Action.GUIDE:
+            raise ValueError("guide is an input action: an answer cannot be guided (use refuse)")
+        return v
 
 
 class PIRule(_Strict):
@@ -51,6 +66,28 @@ class PIRule(_Strict):
     input: Action | None = None
     output: Action | None = None
 
+    @field_validator("input", "output")
+    @classmethod
+    def _no_guide(cls, v: Action | None) -> Action | None:
+        if v is Action.GUIDE:
+            raise ValueError("guide is not an action for personal information (use mask or refuse)")
+        return v
+
+
+class DegradedRule(_Strict):
+    """What to do when a moderation component (classifier, recognizers) could not judge a text:
+    fail closed by default (refuse inputs, cut outputs)."""
+
+    input: Action | None = None
+    output: Action | None = None
+
+    @field_validator("input", "output")
+    @classmethod
+    def _allowed(cls, v: Action | None) -> Action | None:
+        if v is not None and v not in _ON_DEGRADED:
+            raise ValueError(f"on_degraded must be one of {[a.value for a in _ON_DEGRADED]}")
+        return v
+
 
 class Profile(_Strict):
     """``classifier_heads``: minimum score for a classifier head to count at all (useful for broad
@@ -58,6 +95,7 @@ class Profile(_Strict):
 
     extends: str | None = None
     personal_information: PIRule | None = None
+    on_degraded: DegradedRule | None = None
     classifier_heads: dict[str, float] = {}
     rules: dict[str, RuleModel] = {}
 
@@ -83,6 +121,7 @@ class PackManifest(_Strict):
     risks: list[str] = Field(default_factory=list)
     terms: list[str] = Field(default_factory=lambda: ["*.tsv"])  # globs relative to the pack dir
     templates: dict[str, Template] = {}
+    guidance: dict[str, Template] = {}  # positive-guidance instructions per risk (``*``: any other)
     profiles: dict[str, Profile] = {}
 
     @field_validator("risks")
@@ -100,9 +139,19 @@ class PackManifest(_Strict):
     def _template_keys(cls, v: dict[str, Template]) -> dict[str, Template]:
         import re
 
-        bad = [k for k in v if not re.match(RISK_OR_STAR, k)]
+        bad = [k for k in v if not re.match(TEMPLATE_KEY, k)]
         if bad:
             raise ValueError(f"unknown risk ids {bad}")
+        return v
+
+    @field_validator("guidance")
+    @classmethod
+    def _guidance_keys(cls, v: dict[str, Template]) -> dict[str, Template]:
+        import re
+
+        bad = [k for k in v if not re.match(GUIDANCE_KEY, k)]
+        if bad:
+            raise ValueError(f"unknown risk ids {bad} (guidance keys: a risk id or *)")
         return v
 
 
