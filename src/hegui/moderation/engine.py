@@ -262,7 +262,7 @@ class PolicyModerator:
         pi_findings: list[Any] = []
         folded = self._lexicon_findings(state, text, findings)
         self._classifier_findings(state, text, folded, profile, findings)
-        self._pi_findings(text, pi, pi_findings)
+        self._pi_findings(text, pi, pi_findings, findings)
         verdict = self._decide(state, text, direction, profile, findings, pi, pi_findings)
         verdict.latency_ms = (time.perf_counter() - started) * 1000
         return verdict
@@ -371,7 +371,11 @@ class PolicyModerator:
                 tag = UNSPECIFIED if unnamed else ""
                 f.evidence.append(Evidence(0, span, "", f"classifier:{head}={float(sc):.3f}{tag}"))
 
-    def _pi_findings(self, text: str, findings: dict[str, RiskFinding], out: list[Any]) -> None:
+    def _pi_findings(self, text: str, findings: dict[str, RiskFinding], out: list[Any],
+                     content: dict[str, RiskFinding] | None = None) -> None:
+        """Recognizer findings: personal information into ``findings`` (the profile's PI action) and
+        ``out`` (masking); a content risk (``personal = False``, e.g. platform abuse) of a known
+        risk into ``content``, beside the lexicon and classifier, under that risk's own rule."""
         reg = self._recognizers
         if reg is None or not text:
             return
@@ -381,9 +385,13 @@ class PolicyModerator:
             log.warning("PI recognizers failed: %s", exc)
             return
         for item in found:
+            target = findings
+            if content is not None and not getattr(item, "personal", True) and item.risk_id in self._risk_ids:
+                target = content
             rid = item.risk_id if item.risk_id in self._risk_ids else "A4f"
-            out.append(item)
-            f = findings.setdefault(rid, RiskFinding(rid, 0.0))
+            if target is findings:
+                out.append(item)
+            f = target.setdefault(rid, RiskFinding(rid, 0.0))
             f.score = max(f.score, float(item.score))
             if len(f.evidence) < MAX_EVIDENCE:
                 f.evidence.append(Evidence(item.start, item.end, _safe(str(item.text)),
