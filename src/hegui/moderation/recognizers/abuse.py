@@ -10,7 +10,8 @@ channel. A term of that vocabulary within ``window`` characters of a contact
 * a *service* term next to any contact: :data:`SERVICE_SCORE` (refused by the default rule);
 * two distinct *hook* terms next to a handle, or one next to a disguised contact:
   :data:`HOOKS_SCORE` (refused);
-* otherwise a hook (e.g. next to a plain "私聊"): :data:`WEAK_SCORE` (flagged);
+* hooks next to a plainly written handle or a plain "加我微信": :data:`WEAK_SCORE` (flagged);
+  next to a phrase such as "联系我" or "私聊" alone: nothing (both are ordinary);
 * a window that warns about the scheme (谨防, 反诈 …): at most :data:`WARNING_SCORE` (below the
   default flag threshold; flagged in the ``minor`` profile).
 
@@ -101,12 +102,15 @@ class AbuseLureRecognizer(ContentRecognizer):
                 near = [c for c in group if c.start - self.window <= e and s <= c.end + self.window]
                 if not near:
                     continue
+                handle = any(c.kind == "handle" for c in near)
                 if term.service:
                     score = SERVICE_SCORE
-                elif any(c.obfuscated for c in near) or (len(hooks) >= 2 and any(c.kind == "handle" for c in near)):
+                elif any(c.obfuscated for c in near) or (len(hooks) >= 2 and handle):
                     score = HOOKS_SCORE
-                else:
+                elif handle or any(c.kind == "divert" for c in near):
                     score = WEAK_SCORE
+                else:
+                    continue  # a hook beside "联系我": two ordinary things
                 if warned:
                     score = min(score, WARNING_SCORE)
                 best = max(near, key=lambda c: c.score)

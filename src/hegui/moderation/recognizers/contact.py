@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
-from hegui.moderation.recognizers.base import MAX_TEXT
+from hegui.moderation.recognizers.base import MAX_TEXT, lead
 from hegui.moderation.recognizers.content import ContentFinding, ContentRecognizer
+from hegui.moderation.recognizers.sensitive import casefold_1to1
 
 PLAIN_SCORE = 0.4  # below the default flag threshold (0.5): "微信 abc123" alone is ordinary
 OBFUSCATED_SCORE = 0.65  # one kind of disguise: flagged for review
@@ -30,8 +31,9 @@ SOLICIT_SCORE = 0.55  # "加v", "v我", "主页有联系方式": flagged
 
 # alias -> (platform, evasive). ASCII aliases need ASCII word edges.
 _ALIASES: dict[str, tuple[str, bool]] = {
-    "qq": ("qq", False), "qq号": ("qq", False), "q q": ("qq", True), "ｑｑ": ("qq", True), "扣扣": ("qq", True), "抠抠": ("qq", True),
-    "蔻蔻": ("qq", True), "寇寇": ("qq", True), "扣扣号": ("qq", True), "企鹅": ("qq", True),
+    "qq": ("qq", False), "qq号": ("qq", False), "q q": ("qq", True), "q.q": ("qq", True), "q-q": ("qq", True),
+    "q·q": ("qq", True), "q_q": ("qq", True), "ｑｑ": ("qq", True), "扣扣": ("qq", True),
+    "抠抠": ("qq", True), "蔻蔻": ("qq", True), "寇寇": ("qq", True), "扣扣号": ("qq", True), "企鹅": ("qq", True),
     "企鹅号": ("qq", True), "🐧": ("qq", True),
     "qq群": ("qq_group", False), "q群": ("qq_group", False), "群号": ("qq_group", False),
     "扣群": ("qq_group", True), "企鹅群": ("qq_group", True),
@@ -51,32 +53,42 @@ _ALIASES: dict[str, tuple[str, bool]] = {
 
 
 def _alias_pattern() -> re.Pattern[str]:
+    """One alternation of the lower-cased aliases, scanned over the lower-cased text. No flags and no
+    groups, and every alternative starts with a literal (look-behinds after it, see
+    :func:`~hegui.moderation.recognizers.base.lead`): ``re`` then skips in C to possible starts
+    (``IGNORECASE`` or a named group around the alternation made the scan 10 times slower)."""
     parts = []
     for a in sorted(_ALIASES, key=len, reverse=True):
         esc = re.escape(a)
-        parts.append(rf"(?<![A-Za-z]){esc}(?![A-Za-z])" if a[0].isascii() or a[-1].isascii() else esc)
-    return re.compile("(?P<alias>" + "|".join(parts) + r")|(?P<bare_v>(?<![A-Za-z0-9])[vV](?=\s?[:：]))",
-                      re.IGNORECASE)
+        if a[0].isascii():
+            esc = lead(re.escape(a[0]), "a-z") + re.escape(a[1:])
+        parts.append(esc + r"(?![a-z])" if a[-1].isascii() else esc)
+    return re.compile("|".join(parts))
 
 
 _ALIAS = _alias_pattern()
+_BARE_V = re.compile(lead("[vV]") + r"(?=\s?[:：])")  # "V：abc123"
 _GAP = re.compile(r"(?:[\s:：=＝~～>＞»→➡👉☞()（）【】\[\]「」<>《》\"“”'‘’#＃*/|\-—\ufe0f+＋➕]|号码|号|账号|帐号"
                   r"|是|为|id|搜索|搜|加)*", re.IGNORECASE)
 MAX_GAP = 8
 _TG_HANDLE = re.compile(r"@(?P<h>[A-Za-z][A-Za-z0-9_]{4,31})(?![A-Za-z0-9_])")
 _ALNUM_HANDLE = re.compile(r"(?P<h>[A-Za-z][A-Za-z0-9_-]{5,19})(?![A-Za-z0-9_-])")
-_SELF_NAMED = re.compile(r"(?<![A-Za-z0-9_])(?:(?P<wxid>wxid_[A-Za-z0-9_-]{4,30})"
-                         r"|(?:https?://)?t\.me/(?P<tme>[A-Za-z0-9_]{5,32}))(?![A-Za-z0-9_])", re.IGNORECASE)
+_SELF_NAMED = re.compile("(?:" + lead("w", "A-Za-z0-9_") + r"(?P<wxid>(?<=w)xid_[A-Za-z0-9_-]{4,30})|"
+                         + lead("[th]", "A-Za-z0-9_") + r"(?:(?<=h)ttps?://t|(?<=t))\.me/(?P<tme>[A-Za-z0-9_]{5,32}))"
+                         r"(?![A-Za-z0-9_])", re.IGNORECASE)
 # the plus sign or 加 in front of a platform alias, "v我", "主页有联系方式"
 _NOT_ADD = "增追参添附更叠外施强累递倍"
 _SOLICIT_EVASIVE = re.compile(
-    r"(?<![A-Za-z0-9])[+＋➕✚]\ufe0f?\s?(?:我|vx|[vVqQ]|薇|扣扣|企鹅|飞机|tg|绿泡泡)(?![A-Za-z0-9])"
-    rf"|(?<![{_NOT_ADD}])[加家佳](?:vx|[vVqQ]|薇|扣扣|企鹅|飞机|tg|TG|绿泡泡)(?![A-Za-z0-9])"
+    lead("[+＋➕✚]") + r"\ufe0f?\s?(?:我|vx|[vVqQ]|薇|扣扣|企鹅|飞机|tg|绿泡泡)(?![A-Za-z0-9])"
+    "|" + lead("[加家佳]", _NOT_ADD) + r"(?:vx|[vVqQ]|薇|扣扣|企鹅|飞机|tg|TG|绿泡泡)(?![A-Za-z0-9])"
     r"|加我\s?[+＋➕✚]"
-    r"|(?<![A-Za-z0-9])(?:vx|[vVqQ])我(?!们)"
+    "|" + lead("[vVqQ]") + r"(?:(?<=[vV])x)?我(?!们)"
     r"|(?:主页|首页|头像|简介|资料|签名|个签|置顶|空间)[^\n。！？!?]{0,4}?"
     r"(?:联系方式|[vVqQ](?![A-Za-z0-9])|vx|薇|扣扣|企鹅|飞机|tg|➕)")
 _SOLICIT_PLAIN = re.compile(r"私聊|私信|私我|详聊|细聊|加我|找我|联系我")
+# "加我微信", "添加您的QQ": moving the conversation to another platform, written plainly
+_DIVERT = re.compile(r"(?:添加|加一下|加|联系)(?:我|我的|您的|你的|一下|我们的?)?\s?"
+                     r"(?:微信|qq|ｑｑ|扣扣|企鹅|vx|wx|v信|飞机|tg|telegram|电报|whatsapp)(?![A-Za-z])", re.IGNORECASE)
 
 _CN_DIGITS = {"零": "0", "〇": "0", "○": "0", "洞": "0", "一": "1", "壹": "1", "幺": "1", "二": "2", "贰": "2",
               "两": "2", "三": "3", "叁": "3", "四": "4", "肆": "4", "五": "5", "伍": "5", "六": "6", "陆": "6",
@@ -175,7 +187,8 @@ def scan_number(text: str, i: int, lead_letters: bool) -> Number | None:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """An off-platform contact: a ``handle`` (with ``canonical`` id) or a ``solicit`` phrase."""
+    """An off-platform contact: a ``handle`` (with ``canonical`` id), a ``divert`` phrase naming a
+    platform ("加我微信") or a ``solicit`` phrase ("私聊", "v我")."""
 
     start: int
     end: int
@@ -227,7 +240,7 @@ _BACK_GAP = frozenset(" \t:：(（【[-—是我的为")
 MAX_BACK_GAP = 6
 
 
-def _handle_before(text: str, at: int, platform: str) -> tuple[int, str, tuple[str, ...]] | None:
+def _handle_before(text: str, at: int) -> tuple[int, str, tuple[str, ...]] | None:
     """(start, canonical, obfuscation kinds) of a number just before ``text[at]`` ("①②…是我的企鹅")."""
     j = at
     while j > 0 and at - j < MAX_BACK_GAP and text[j - 1] in _BACK_GAP:
@@ -264,11 +277,10 @@ class ContactRecognizer(ContentRecognizer):
         """Every contact in ``text``, reported or not, by start offset."""
         text = text[:MAX_TEXT]
         out: list[Contact] = []
-        for m in _ALIAS.finditer(text):
-            if m.group("bare_v") is not None:
-                platform, evasive = "wechat", True
-            else:
-                platform, evasive = _ALIASES.get(m.group("alias").lower(), ("unknown", False))
+        low = casefold_1to1(text)
+        found = [(m, *_ALIASES[m.group()]) for m in _ALIAS.finditer(low)]
+        found += [(m, "wechat", True) for m in _BARE_V.finditer(text)]
+        for m, platform, evasive in found:
             gap = _GAP.match(text, m.end())
             at = gap.end() if gap is not None else m.end()
             if at - m.end() > MAX_GAP:
@@ -277,7 +289,7 @@ class ContactRecognizer(ContentRecognizer):
             start, end = m.start(), m.end()
             if got is not None:
                 end, canonical, kinds = got
-            elif platform != "unknown" and (back := _handle_before(text, m.start(), platform)) is not None:
+            elif platform != "unknown" and (back := _handle_before(text, m.start())) is not None:
                 start, canonical, kinds = back
                 if any(c.start <= start < c.end for c in out):
                     continue
@@ -289,12 +301,17 @@ class ContactRecognizer(ContentRecognizer):
                 report = bool(obf)  # plain phone numbers: the PI recognizers; plain "联系12345678": lures only
             out.append(Contact(start, end, platform, "handle", canonical, obf, report))
         for m in _SELF_NAMED.finditer(text):
-            platform = "wechat" if m.group("wxid") else "telegram"
-            out.append(Contact(m.start(), m.end(), platform, "handle", m.group("wxid") or m.group("tme"), (), True))
+            if any(c.start <= m.start() < c.end for c in out):
+                continue  # "微信 wxid_…": already found after the alias
+            wxid = m.group("wxid") is not None
+            out.append(Contact(m.start(), m.end(), "wechat" if wxid else "telegram", "handle",
+                               m.group(0) if wxid else m.group("tme"), (), True))
         for m in _SOLICIT_EVASIVE.finditer(text):
             out.append(Contact(m.start(), m.end(), "unknown", "solicit", "", ("alias",), True))
         for m in _SOLICIT_PLAIN.finditer(text):
             out.append(Contact(m.start(), m.end(), "unknown", "solicit", "", (), False))
+        for m in _DIVERT.finditer(text):
+            out.append(Contact(m.start(), m.end(), "unknown", "divert", "", (), False))
         out.sort(key=lambda c: (c.start, -c.end))
         return out
 
