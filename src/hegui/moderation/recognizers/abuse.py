@@ -12,7 +12,7 @@ channel. A term of that vocabulary within ``window`` characters of a contact
   :data:`HOOKS_SCORE` (refused);
 * hooks next to a plainly written handle or a plain "加我微信": :data:`WEAK_SCORE` (flagged);
   next to a phrase such as "联系我" or "私聊" alone: nothing (both are ordinary);
-* a window that warns about the scheme (谨防, 反诈 …): at most :data:`WARNING_SCORE` (below the
+* a warning about the scheme within the window (谨防, 反诈 …): at most :data:`WARNING_SCORE` (below the
   default flag threshold; flagged in the ``minor`` profile).
 
 Vocabulary: ``data/abuse.yaml`` (operators may replace it). Terms are matched on the folded window
@@ -23,6 +23,7 @@ match; only windows around contacts are folded, so texts without contacts cost o
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -67,16 +68,15 @@ class AbuseLureRecognizer(ContentRecognizer):
         self._warning = re.compile("|".join(map(re.escape, sorted({fold_term(w) for w in data["warnings"]},
                                                                    key=len, reverse=True))))
 
-    def _windows(self, contacts: list[Contact], n: int) -> list[tuple[int, int, list[Contact]]]:
-        """Merged ``[start, end)`` windows around the contacts, each with its contacts."""
-        out: list[tuple[int, int, list[Contact]]] = []
+    def _windows(self, contacts: tuple[Contact, ...], n: int) -> list[tuple[int, int]]:
+        """Merged ``[start, end)`` windows around the contacts (sorted by start)."""
+        out: list[tuple[int, int]] = []
         for c in contacts:
             s, e = max(0, c.start - self.window), min(n, c.end + self.window)
             if out and s <= out[-1][1]:
-                ps, pe, group = out[-1]
-                out[-1] = (ps, max(pe, e), [*group, c])
+                out[-1] = (out[-1][0], max(out[-1][1], e))
             else:
-                out.append((s, e, [c]))
+                out.append((s, e))
         return out
 
     def analyze(self, text: str) -> list[ContentFinding]:  # type: ignore[override]
@@ -84,36 +84,43 @@ class AbuseLureRecognizer(ContentRecognizer):
         contacts = self._contacts.contacts(text)
         if not contacts:
             return []
+        w = self.window
+        starts = [c.start for c in contacts]
+        reach = w + max(c.end - c.start for c in contacts)
+
+        def near(s: int, e: int) -> list[Contact]:
+            lo, hi = bisect_left(starts, s - reach), bisect_right(starts, e + w)
+            return [c for c in contacts[lo:hi] if c.start - w <= e and s <= c.end + w]
+
         found: dict[tuple[int, int], ContentFinding] = {}
-        for ws, we, group in self._windows(contacts, len(text)):
+        for ws, we in self._windows(contacts, len(text)):
             folded = fold(text[ws:we])
-            hits = []
+            hits: list[tuple[int, int, _Term, list[Contact]]] = []
             for m in self._pattern.finditer(folded.compact):
                 s, e = folded.span(m.start(), m.end())
                 s, e = s + ws, e + ws
-                if any(c.start <= s and e <= c.end for c in group):
-                    continue  # part of the contact itself ("私聊" as a cue word)
-                hits.append((s, e, self._terms[m.group()]))
+                close = near(s, e)
+                if close and not any(c.start <= s and e <= c.end for c in close):  # not "私聊" itself
+                    hits.append((s, e, self._terms[m.group()], close))
             if not hits:
                 continue
-            warned = self._warning.search(folded.compact) is not None
-            hooks = {text[s:e] for s, e, t in hits if not t.service}
-            for s, e, term in hits:
-                near = [c for c in group if c.start - self.window <= e and s <= c.end + self.window]
-                if not near:
-                    continue
-                handle = any(c.kind == "handle" for c in near)
+            warnings = [folded.span(m.start(), m.end())[0] + ws for m in self._warning.finditer(folded.compact)]
+            hook_at = [(s, text[s:e]) for s, e, t, _ in hits if not t.service]
+            hook_starts = [h[0] for h in hook_at]
+            for s, e, term, close in hits:
+                handle = any(c.kind == "handle" for c in close)
+                hooks = {h for _, h in hook_at[bisect_left(hook_starts, s - w):bisect_right(hook_starts, e + w)]}
                 if term.service:
                     score = SERVICE_SCORE
-                elif any(c.obfuscated for c in near) or (len(hooks) >= 2 and handle):
+                elif any(c.obfuscated for c in close) or (len(hooks) >= 2 and handle):
                     score = HOOKS_SCORE
-                elif handle or any(c.kind == "divert" for c in near):
+                elif handle or any(c.kind == "divert" for c in close):
                     score = WEAK_SCORE
                 else:
                     continue  # a hook beside "联系我": two ordinary things
-                if warned:
+                if bisect_left(warnings, s - w - 8) < bisect_right(warnings, e + w):
                     score = min(score, WARNING_SCORE)
-                best = max(near, key=lambda c: c.score)
+                best = max(close, key=lambda c: c.score)
                 old = found.get((s, e))
                 if old is None or old.score < score:
                     found[(s, e)] = self.content(s, e, text, score, entity_type=f"LURE_{term.category.upper()}",

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right, insort
+from itertools import islice
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
@@ -28,6 +30,7 @@ PLAIN_SCORE = 0.4  # below the default flag threshold (0.5): "微信 abc123" alo
 OBFUSCATED_SCORE = 0.65  # one kind of disguise: flagged for review
 HEAVY_SCORE = 0.75  # two or more kinds: still below the refusal threshold (0.8) on its own
 SOLICIT_SCORE = 0.55  # "加v", "v我", "主页有联系方式": flagged
+MAX_MATCHES = 4096  # per pattern and text: bounded work on adversarial input
 
 # alias -> (platform, evasive). ASCII aliases need ASCII word edges.
 _ALIASES: dict[str, tuple[str, bool]] = {
@@ -97,6 +100,7 @@ _LOOKALIKE = {"O": "0", "o": "0", "О": "0", "о": "0", "Ο": "0", "ο": "0", "l
               "І": "1", "ӏ": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "b": "6", "B": "8", "g": "9", "q": "9"}
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _UNITS = frozenset("元块圆万千百亿个次年月日号点时分秒岁米斤克%％件人天周")
+_SPACED_UNITS = frozenset("元块圆个次年月日点时分秒岁米斤克%％件人天周")  # not 百/千/万: "QQ 123456 百家乐"
 _DATE_TIME = re.compile(r"(?:19|20)\d\d\D{1,2}\d{1,2}\D{1,2}\d{1,2}|\d{1,2}[:：]\d\d")
 _OFFICIAL = re.compile(r"(?:95\d{3,6}|96\d{3}|100\d\d|12\d{3}|[48]00\d{7})")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -174,9 +178,8 @@ def scan_number(text: str, i: int, lead_letters: bool) -> Number | None:
         return None
     if end < n and text[end].isascii() and text[end].isalnum():
         return None
-    after = text[end:end + 3].lstrip()
-    if after and after[0] in _UNITS:
-        return None  # 20000 元, 3 点: an amount or a time
+    if end < n and text[end] in _UNITS or text[end:end + 3].lstrip()[:1] in _SPACED_UNITS:
+        return None  # 20000元, 20000 元, 3点: an amount or a time
     if seps >= 2:
         kinds.add("spaced")
     raw = unicodedata.normalize("NFKC", text[i:end])
@@ -263,6 +266,9 @@ def _handle_before(text: str, at: int) -> tuple[int, str, tuple[str, ...]] | Non
     return start, num.digits, kinds
 
 
+_LAST: tuple[str, tuple[Contact, ...]] = ("", ())
+
+
 class ContactRecognizer(ContentRecognizer):
     """Off-platform contact handles (entity ``CONTACT_HANDLE``) and evasive requests to make
     contact (``CONTACT_SOLICIT``); risk A3e (diverting users off the platform: other commercial
@@ -273,44 +279,64 @@ class ContactRecognizer(ContentRecognizer):
     risk_ids: ClassVar[tuple[str, ...]] = ("A3e",)
     languages: ClassVar[tuple[str, ...]] = ("zh", "en")
 
-    def contacts(self, text: str) -> list[Contact]:
-        """Every contact in ``text``, reported or not, by start offset."""
-        text = text[:MAX_TEXT]
+    def contacts(self, text: str) -> tuple[Contact, ...]:
+        """Every contact in ``text``, reported or not, by start offset (at most
+        :data:`MAX_MATCHES` of each kind: a text with that many is spam many times over).
+        The last answer is kept (the registry asks again for the lure recognizer, same text)."""
+        global _LAST
+        last = _LAST
+        if last[0] is text:  # the cache holds the text, so its identity cannot be reused meanwhile
+            return last[1]
+        out = tuple(self._contacts(text[:MAX_TEXT]))
+        _LAST = (text, out)
+        return out
+
+    def _contacts(self, text: str) -> list[Contact]:
         out: list[Contact] = []
         low = casefold_1to1(text)
-        found = [(m, *_ALIASES[m.group()]) for m in _ALIAS.finditer(low)]
-        found += [(m, "wechat", True) for m in _BARE_V.finditer(text)]
+        found = [(m, *_ALIASES[m.group()]) for m in islice(_ALIAS.finditer(low), MAX_MATCHES)]
+        found += [(m, "wechat", True) for m in islice(_BARE_V.finditer(text), MAX_MATCHES)]
+        spans: list[tuple[int, int]] = []  # handles found so far, sorted
+
+        def covered(pos: int) -> bool:
+            i = bisect_right(spans, (pos, MAX_TEXT))
+            return any(s <= pos < e for s, e in spans[max(0, i - 4):i])
+
         for m, platform, evasive in found:
             gap = _GAP.match(text, m.end())
             at = gap.end() if gap is not None else m.end()
             if at - m.end() > MAX_GAP:
                 continue
-            got = _handle_after(text, at, platform, any(c in ":：@" for c in text[m.end():at]))
+            got = None
+            if at < len(text) and (text[at] == "@" or text[at].isascii() and text[at].isalpha()
+                                   or digit_of(text[at]) is not None):
+                got = _handle_after(text, at, platform, any(c in ":：@" for c in text[m.end():at]))
             start, end = m.start(), m.end()
             if got is not None:
                 end, canonical, kinds = got
             elif platform != "unknown" and (back := _handle_before(text, m.start())) is not None:
                 start, canonical, kinds = back
-                if any(c.start <= start < c.end for c in out):
+                if covered(start):
                     continue
             else:
                 continue
+            insort(spans, (start, end))
             obf = tuple(sorted(set(kinds) | ({"alias"} if evasive else set())))
             report = True
             if not kinds and (_MOBILE.fullmatch(canonical) or platform == "unknown"):
                 report = bool(obf)  # plain phone numbers: the PI recognizers; plain "联系12345678": lures only
             out.append(Contact(start, end, platform, "handle", canonical, obf, report))
-        for m in _SELF_NAMED.finditer(text):
-            if any(c.start <= m.start() < c.end for c in out):
+        for m in islice(_SELF_NAMED.finditer(text), MAX_MATCHES):
+            if covered(m.start()):
                 continue  # "微信 wxid_…": already found after the alias
             wxid = m.group("wxid") is not None
             out.append(Contact(m.start(), m.end(), "wechat" if wxid else "telegram", "handle",
                                m.group(0) if wxid else m.group("tme"), (), True))
-        for m in _SOLICIT_EVASIVE.finditer(text):
+        for m in islice(_SOLICIT_EVASIVE.finditer(text), MAX_MATCHES):
             out.append(Contact(m.start(), m.end(), "unknown", "solicit", "", ("alias",), True))
-        for m in _SOLICIT_PLAIN.finditer(text):
+        for m in islice(_SOLICIT_PLAIN.finditer(text), MAX_MATCHES):
             out.append(Contact(m.start(), m.end(), "unknown", "solicit", "", (), False))
-        for m in _DIVERT.finditer(text):
+        for m in islice(_DIVERT.finditer(text), MAX_MATCHES):
             out.append(Contact(m.start(), m.end(), "unknown", "divert", "", (), False))
         out.sort(key=lambda c: (c.start, -c.end))
         return out
