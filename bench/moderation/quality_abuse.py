@@ -21,7 +21,8 @@ from pathlib import Path
 from hegui.moderation.base import Action, Direction
 from hegui.moderation.engine import PolicyModerator
 from hegui.moderation.recognizers import RecognizerRegistry
-from hegui.moderation.recognizers.content import ContentRecognizer
+from hegui.moderation.recognizers.contact import PLAIN_SCORE
+from hegui.moderation.recognizers.content import ContentRecognizer, is_personal
 
 SETS = {"qq_group_ads": "spam", "telecom_fraud": "unsafe"}
 STOPS = (Action.REFUSE, Action.BLOCK)
@@ -80,6 +81,11 @@ def main() -> None:
             refused = [a in STOPS for a in actions]
             print(f"| {name} (n={len(rows)}, {sum(gold)} positive) | {label} | {_prf(flagged, gold)} | "
                   f"{_prf(refused, gold)} | {rate:.0f} |")
+            if label.startswith("after"):
+                reg = RecognizerRegistry.default()
+                found = [any(not is_personal(f) for f in reg.analyze(r["text"])) for r in rows]
+                print(f"|  | any platform-abuse finding (score ≥ {PLAIN_SCORE}, before the policy) | "
+                      f"{_prf(found, gold)} | | |")
             by_cat = Counter(r["category"] for r, g in zip(rows, gold) if g)
             hit = Counter(r["category"] for r, g, f in zip(rows, gold, flagged) if g and f)
             if len(by_cat) > 1:

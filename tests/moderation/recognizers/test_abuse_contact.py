@@ -53,6 +53,7 @@ def test_digit_forms(ch: str, digit: str, kind: str) -> None:
     ("V：shop888", "wechat", "shop888"),
     ("纸飞机 @cheap_deals", "telegram", "@cheap_deals"),
     ("①②③④⑤⑥⑦ 是我的企鹅", "qq", "1234567"),  # number before the alias
+    ("加君羊 987654321", "qq_group", "987654321"),  # 群 split into 君羊
 ])
 def test_disguised_handles_are_decoded_and_flagged(rec: ContactRecognizer, text: str, platform: str,
                                                     canonical: str) -> None:
@@ -75,7 +76,7 @@ def test_more_kinds_of_disguise_score_higher(rec: ContactRecognizer) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "微信 abc123", "QQ：3194704877", "我的QQ号 123456789", "wxid_abcd1234", "t.me/somechannel",
+    "微信 abc123", "QQ：3194704877", "我的QQ号 123456789", "wxid_abcd1234", "t.me/somechannel", "进群 123456789",
 ])
 def test_plain_handles_score_below_the_flag_threshold(rec: ContactRecognizer, text: str) -> None:
     found = handles(rec, text)

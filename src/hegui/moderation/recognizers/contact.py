@@ -39,7 +39,10 @@ _ALIASES: dict[str, tuple[str, bool]] = {
     "抠抠": ("qq", True), "蔻蔻": ("qq", True), "寇寇": ("qq", True), "扣扣号": ("qq", True), "企鹅": ("qq", True),
     "企鹅号": ("qq", True), "🐧": ("qq", True),
     "qq群": ("qq_group", False), "q群": ("qq_group", False), "群号": ("qq_group", False),
-    "扣群": ("qq_group", True), "企鹅群": ("qq_group", True),
+    "扣群": ("qq_group", True), "企鹅群": ("qq_group", True), "加群": ("qq_group", False), "进群": ("qq_group", False),
+    "入群": ("qq_group", False), "群聊": ("qq_group", False), "君羊": ("qq_group", True),  # 群 split in two
+    "裙号": ("qq_group", True), "q裙": ("qq_group", True), "qq裙": ("qq_group", True), "扣裙": ("qq_group", True),
+    "加裙": ("qq_group", True),  # 裙 for 群
     "微信": ("wechat", False), "微信号": ("wechat", False), "wechat": ("wechat", False),
     "weixin": ("wechat", False), "wx": ("wechat", False), "vx": ("wechat", True), "vx号": ("wechat", True),
     "v信": ("wechat", True), "威信": ("wechat", True), "薇信": ("wechat", True), "徽信": ("wechat", True),
