@@ -224,7 +224,7 @@ class PolicyModerator:
         folds = self._lexicon_findings(state, text, findings)
         if not self._classifier_findings(state, text, folds, profile, findings):
             degraded.append("classifier")
-        if not self._pi_findings(text, pi, pi_findings):
+        if not self._pi_findings(text, pi, pi_findings, findings):
             degraded.append("recognizers")
         verdict = self._decide(state, text, direction, profile, findings, pi, pi_findings, strict)
         if degraded:
@@ -358,8 +358,12 @@ class PolicyModerator:
                 f.evidence.append(Evidence(0, span, "", f"classifier:{head}={float(sc):.3f}{tag}"))
         return True
 
-    def _pi_findings(self, text: str, findings: dict[str, RiskFinding], out: list[Any]) -> bool:
-        """Add recognizer findings; False when the recognizers failed."""
+    def _pi_findings(self, text: str, findings: dict[str, RiskFinding], out: list[Any],
+                     content: dict[str, RiskFinding] | None = None) -> bool:
+        """Recognizer findings: personal information into ``findings`` (the profile's PI action) and
+        ``out`` (masking); a content risk (``personal = False``, e.g. platform abuse) of a known
+        risk into ``content``, beside the lexicon and classifier, under that risk's own rule.
+        False when the recognizers failed (the verdict is then degraded)."""
         reg = self._recognizers
         if reg is None or not text:
             return True
@@ -370,9 +374,13 @@ class PolicyModerator:
             return False
         self.health.ok("recognizers")
         for item in found:
+            target = findings
+            if content is not None and not getattr(item, "personal", True) and item.risk_id in self._risk_ids:
+                target = content
             rid = item.risk_id if item.risk_id in self._risk_ids else "A4f"
-            out.append(item)
-            f = findings.setdefault(rid, RiskFinding(rid, 0.0))
+            if target is findings:
+                out.append(item)
+            f = target.setdefault(rid, RiskFinding(rid, 0.0))
             f.score = max(f.score, float(item.score))
             if len(f.evidence) < MAX_EVIDENCE:
                 f.evidence.append(Evidence(item.start, item.end, _safe(str(item.text)),

@@ -11,6 +11,8 @@ from hegui.moderation.recognizers import (
     RecognizerRegistry,
 )
 
+from hegui.moderation.recognizers.content import ContentRecognizer
+
 from .conftest import valid_card, valid_id
 
 
@@ -26,7 +28,9 @@ def test_default_has_every_builtin(registry):
             "person_name", "address", "ethnicity", "sensitive_category"} <= set(registry.names())
     for name in registry.names():
         rec = registry.get(name)
-        assert rec.version and rec.languages and all(re.fullmatch(r"A4[ef]", r) for r in rec.risk_ids)
+        assert rec.version and rec.languages
+        # PI recognizers report A4e/A4f; content recognizers (platform abuse) their own risks
+        assert isinstance(rec, ContentRecognizer) or all(re.fullmatch(r"A4[ef]", r) for r in rec.risk_ids)
 
 
 def test_custom_recognizer_registers_but_cannot_shadow_builtin():

@@ -1,9 +1,11 @@
-"""Registry of PI recognizers (Presidio-style, without global state) and masking (PIPL Arts 28, 51).
+"""Registry of recognizers (Presidio-style, without global state) and masking (PIPL Arts 28, 51).
 
 Names map explicitly to recognizer instances; the built-ins come from one tuple, and a custom
 recognizer can never shadow a built-in. ``analyze`` returns non-overlapping findings (higher score,
-then longer span wins); ``mask`` replaces each finding while keeping a short readable form
-(``1101**********1234``, ``138****5678``, ``张**``).
+then longer span wins) — personal information and content risks (platform abuse, see
+:mod:`hegui.moderation.recognizers.content`) are resolved separately, so a phone number the PI
+recognizers mask can also be part of a disguised contact handle; ``mask`` replaces each finding
+while keeping a short readable form (``1101**********1234``, ``138****5678``, ``张**``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from hegui.moderation.recognizers.abuse import AbuseLureRecognizer
 from hegui.moderation.recognizers.address import AddressRecognizer
 from hegui.moderation.recognizers.base import PIFinding, Recognizer
+from hegui.moderation.recognizers.contact import ContactRecognizer
+from hegui.moderation.recognizers.content import is_personal
 from hegui.moderation.recognizers.errors import RecognizerConflict
 from hegui.moderation.recognizers.numbers import (
     BankCardRecognizer,
@@ -33,7 +38,7 @@ from hegui.moderation.recognizers.sensitive import (
 BUILTINS: tuple[type[Recognizer], ...] = (
     IdCardRecognizer, MobileRecognizer, LandlineRecognizer, BankCardRecognizer, EmailRecognizer,
     UsccRecognizer, PassportRecognizer, LicencePlateRecognizer, ChineseNameRecognizer, AddressRecognizer,
-    EthnicityRecognizer, SensitiveCategoryRecognizer,
+    EthnicityRecognizer, SensitiveCategoryRecognizer, ContactRecognizer, AbuseLureRecognizer,
 )
 # entity type -> (characters kept at the start, characters kept at the end)
 _KEEP: dict[str, tuple[int, int]] = {
@@ -92,14 +97,18 @@ class RecognizerRegistry:
         return self._by_name[name]
 
     def analyze(self, text: str, entities: Iterable[str] | None = None) -> list[PIFinding]:
-        """Non-overlapping findings, by start offset; ``entities`` filters by entity type."""
+        """Non-overlapping findings (PI and content risks each among themselves), by start offset;
+        ``entities`` filters by entity type."""
         wanted = set(entities) if entities is not None else None
         found = [f for rec in self._by_name.values() for f in rec.analyze(text)
                  if wanted is None or f.entity_type in wanted]
         found.sort(key=lambda f: (-f.score, -(f.end - f.start), f.start))
         kept: list[PIFinding] = []
+        layers: dict[bool, list[PIFinding]] = {True: [], False: []}
         for f in found:
-            if all(f.end <= k.start or f.start >= k.end for k in kept):
+            layer = layers[is_personal(f)]
+            if all(f.end <= k.start or f.start >= k.end for k in layer):
+                layer.append(f)
                 kept.append(f)
         return sorted(kept, key=lambda f: f.start)
 
