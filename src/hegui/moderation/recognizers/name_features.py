@@ -96,7 +96,7 @@ class NameLexicon:
 
 def codepoints(text: str) -> np.ndarray:
     """The text's codepoints as uint64, with :data:`PAD` edge markers on each side."""
-    cp = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
     return np.concatenate([np.full(PAD, _PAD_L, np.uint64), cp, np.full(PAD, _PAD_R, np.uint64)])
 
 
@@ -129,7 +129,7 @@ def features_batch(texts: list[str], lex: NameLexicon, bits: int) -> list[np.nda
     pad_r, pad_l = np.full(PAD, _PAD_R, np.uint64), np.full(PAD, _PAD_L, np.uint64)
     parts, starts, pos = [pad_l], [], PAD
     for t in texts:
-        cp = np.frombuffer(t.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+        cp = np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
         starts.append(pos - PAD)
         parts += [cp, pad_r, pad_l]
         pos += len(t) + 2 * PAD

@@ -128,12 +128,18 @@ def evaluate(model: NameModel, examples: Sequence[nd.Example]) -> dict[str, floa
             "gold": n_gold, "predicted": n_pred}
 
 
+_PREFIXES = ("{T}", "{P}{O}{T}", "昨天", "据悉，", "听说", "今天上午，", "{W}方面，", "我们{T}", "其中，", "另外，")
+
+
 def _synth(tpl: dict[str, list[str]], names: nd.NameSampler, rng: random.Random, per: int) -> list[nd.Example]:
     out = []
     for section in sorted(tpl):
         for t in tpl[section]:
             full = "{N}" in t or "{S}" in t or "{B}" in t or "{P}" in t
-            out += [nd.fill(t, names, rng) for _ in range(per if full else max(1, per // 3))]
+            for _ in range(per if full else max(1, per // 3)):
+                # a name at the very start is common in templates: often put words before it
+                pre = rng.choice(_PREFIXES) if t.startswith("{N}") and rng.random() < 0.3 else ""
+                out.append(nd.fill(pre + t, names, rng))
     return out
 
 
@@ -179,6 +185,20 @@ def build_corpus(data_dir: Path, seed: int, *, bits: int, per_template: int = 60
         "heldout_surnames_in_training": all_surnames,
     }
     return train_set, heldout, lex, desc
+
+
+def heldout_examples(data_dir: Path, seed: int, per_template: int = 30) -> list[nd.Example]:
+    """A held-out set without any training: held-out templates and held-out surnames, plus held-out
+    CrossWOZ / KdConv-travel sentences (half with a held-out name inserted). For benchmarks."""
+    real = nd.real_sentences(data_dir)
+    simplified = {c for v in real.values() for _, t in v for c in t}
+    src = nd.load_sources(data_dir, simplified)
+    rng = random.Random(seed)
+    names = nd.NameSampler(src, True, rng)
+    out = _synth(nd.templates(True), names, rng, per_template)
+    for k in ("crosswoz", "kdconv_travel"):
+        out += _real([s for s in real[k] if nd.is_heldout_sentence(s[0])], names, rng, 0.5)
+    return out
 
 
 def _git_commit() -> str:
