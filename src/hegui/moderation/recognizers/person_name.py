@@ -3,7 +3,8 @@
 Names are found by the averaged-perceptron sequence model of
 :mod:`~hegui.moderation.recognizers.name_model` (BMEO tags, Viterbi), whose weights ship in
 ``data/person_name.npz``; see ``docs/person-names.md`` for data and scores. Cheap checks keep the
-precision up: a model span must be 2–4 Han characters. Transliterated foreign names joined by a
+precision up: a model span must be 2–4 Han characters and not start with a common word of
+``data/names.yaml`` ``not_names`` (高中, 经理 …). Transliterated foreign names joined by a
 middle dot (约翰·史密斯, 尼古拉斯·斯帕克斯) are found by a rule: Han runs of transliteration
 characters on both sides of the dot.
 
@@ -103,6 +104,7 @@ class ChineseNameRecognizer(Recognizer):
         self._surnames = set(data["surnames"])
         self._compound = set(data["compound"])
         self._not_given = set(data["not_given"])
+        self._not_names = set(data.get("not_names", ()))
 
     def _given_ok(self, chars: str) -> bool:
         return all("\u4e00" <= c <= "\u9fff" and c not in self._not_given for c in chars)
@@ -142,6 +144,7 @@ class ChineseNameRecognizer(Recognizer):
         for s, e in found:
             taken[s:e] = [True] * (e - s)
         for s, e in self._pin_to_cues(text, self._model.spans(text)):
-            if 2 <= e - s <= 4 and _HAN.match(text[s:e]) and not any(taken[s:e]) and not _not_a_name(text, s, e):
+            if 2 <= e - s <= 4 and _HAN.match(text[s:e]) and not any(taken[s:e]) and not _not_a_name(text, s, e) \
+                    and text[s:s + 2] not in self._not_names:
                 found.append((s, e))
         return [self.finding(s, e, text, self.score) for s, e in sorted(found)]
