@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -105,19 +106,38 @@ def check(config: Optional[Path] = ConfigOpt, json_out: bool = typer.Option(Fals
 
 @audit_app.command("verify")
 def audit_verify(config: Optional[Path] = ConfigOpt) -> None:
-    """Verify the hash-chained audit log. / 校验审计日志哈希链。"""
+    """Verify the keyed audit chain against its head checkpoint. / 校验审计日志哈希链及头部检查点。"""
     from hegui.records import audit
 
     services = _services(config)
     with services.db.session() as s:
         r = audit.verify(s)
+    cp = f"checkpoint 检查点 seq {r.checkpoint.seq}" if r.checkpoint else "no checkpoint 无检查点"
     if r.ok:
-        console.print(f"[green]审计日志完整 audit log OK[/]: {r.entries} entries, head {r.head}")
+        console.print(f"[green]审计日志完整 audit log OK[/]: {r.entries} entries, head {r.head}, {cp}")
         return
     console.print(f"[red]审计日志被篡改 audit log TAMPERED[/]: {len(r.problems)} problem(s)")
     for p in r.problems[:50]:
-        console.print(f"  - {p}")
+        console.print(f"  - {p}", soft_wrap=True)
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(config: Optional[Path] = ConfigOpt,
+                 yes: bool = typer.Option(False, "--yes", help="confirm after investigating / 调查后确认")) -> None:
+    """Re-anchor the head checkpoint to the chain now in the database (after investigating why it
+    was missing or off; recorded in the log). / 调查后将头部检查点重新锚定到当前哈希链。"""
+    from hegui.records import audit
+
+    if not yes:
+        console.print("[yellow]这会接受数据库中现有的审计日志为可信；请先调查 hegui audit verify 的报告，再加 --yes 运行。\n"
+                      "This accepts the audit log now in the database as trusted; investigate what "
+                      "`hegui audit verify` reports first, then run again with --yes.[/]", soft_wrap=True)
+        raise typer.Exit(1)
+    services = _services(config)
+    with services.db.session() as s:
+        head = audit.anchor_existing(s, "cli")
+    console.print(f"[green]已锚定 anchored[/]: seq {head.seq} (keyed from seq {head.keyed_from})")
 
 
 @db_app.command("upgrade")
@@ -200,6 +220,9 @@ _register_optional()
 
 
 def main() -> None:
+    from hegui.fileio import PRIVATE_UMASK
+
+    os.umask(PRIVATE_UMASK)  # everything hegui creates under var/ is 0600 / 0700 (PIPL Art 51)
     try:
         app()
     except HeguiError as exc:
