@@ -64,15 +64,24 @@ def serve(config: Optional[Path] = ConfigOpt, host: Optional[str] = typer.Option
     console.print(f"[bold green]hegui gateway 合规网关[/] {url}")
     console.print(f"  OpenAI base_url: {url}/v1", soft_wrap=True)
     console.print(f"  console 控制台: {url}/console    disclosure 公示: {url}/about", soft_wrap=True)
-    if first:
+    if first and first.admin_password:
         console.print(f"  admin login 管理员: [bold]{first.admin_user}[/] / [bold]{first.admin_password}[/]",
                       soft_wrap=True)
+        console.print("  (密码仅显示这一次，请记下 the password is shown only this once: note it now)",
+                      style="yellow", soft_wrap=True)
+    elif first:
+        console.print(f"  admin login 管理员: [bold]{first.admin_user}[/] (password shown at first start only; "
+                      "lost it? hegui admin create NAME / 密码仅在首次启动时显示；遗失请用 hegui admin create 新建)",
+                      soft_wrap=True)
+    if first:
         if first.api_key:
             console.print(f"  demo API key 演示密钥: [bold]{first.api_key}[/]", soft_wrap=True)
             console.print(f"  demo user 演示用户: {first.demo_user}", soft_wrap=True)
             console.print("  models 模型: hegui-demo-chat, hegui-demo-image (built-in demo, not a real model / 内置演示模型)",
                           soft_wrap=True)
-    console.print(f"  (credentials also in {Path(settings.var_dir) / 'first-run.json'})", style="dim", soft_wrap=True)
+    if first and first.api_key:
+        console.print(f"  (demo API key also in {Path(settings.var_dir) / 'first-run.json'}; the admin password "
+                      "is not / 演示密钥另存于该文件，管理员密码不保存)", style="dim", soft_wrap=True)
     uvicorn.run(create_app(services=services, migrate=False), host=settings.server.host, port=settings.server.port,
                 log_level=log_level.lower(), access_log=False)
 
@@ -142,9 +151,15 @@ def audit_anchor(config: Optional[Path] = ConfigOpt,
 
 @db_app.command("upgrade")
 def db_upgrade(config: Optional[Path] = ConfigOpt) -> None:
-    """Apply database migrations. / 执行数据库迁移。"""
-    _services(config)
-    console.print("[green]schema at head / 数据库结构已是最新[/]")
+    """Apply database migrations; seal complaint text kept in plain text by earlier versions.
+    / 执行数据库迁移，并加密旧版本以明文保存的投诉内容。"""
+    from hegui.cases import sealing
+    from hegui.cases.models import Case
+
+    services = _services(config)
+    with services.db.session() as s:
+        n = sealing.seal_legacy(s, Case)
+    console.print("[green]schema at head / 数据库结构已是最新[/]" + (f" (sealed 已加密 {n} cases)" if n else ""))
 
 
 @admin_app.command("create")
@@ -182,7 +197,7 @@ def records_purge(config: Optional[Path] = ConfigOpt) -> None:
     services = _services(config)
     r = purge(services.db, services.settings.retention)
     console.print(f"purged 已清理: content {r.content}, usage {r.usage_records}, failures {r.failure_records}, "
-                  f"otp {r.otp_challenges}")
+                  f"otp {r.otp_challenges}, PI archives {r.pi_exports}")
 
 
 @records_app.command("export-training")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from hegui.fileio import private_dir
 from hegui.identity.crypto import KeyRing
@@ -33,3 +34,9 @@ def protect(db: Database, keys: KeyRing, var_dir: str | Path, *, sinks: Sequence
     db.info[audit.ANCHOR_INFO] = anchor
     db.info["hegui.var_dir"] = str(var)
     return anchor
+
+
+def protect_if_unbound(services: Any) -> None:
+    """For a :class:`~hegui.gateway.services.Services` built without :func:`protect` having run."""
+    if audit.ANCHOR_INFO not in services.db.info:
+        protect(services.db, services.keys, services.settings.var_dir)
