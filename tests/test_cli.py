@@ -134,3 +134,38 @@ def test_audit_anchor_after_a_lost_checkpoint(tmp_path):
     assert runner.invoke(app, ["audit", "anchor", "--yes", "-c", str(cfg)]).exit_code == 0
     again = runner.invoke(app, ["audit", "verify", "-c", str(cfg)])
     assert again.exit_code == 0 and "audit log OK" in again.output, again.output
+
+
+def test_first_run_password_shown_once_and_kept_only_as_a_hash(make_services):
+    import json
+    from pathlib import Path
+
+    from argon2 import PasswordHasher
+
+    from hegui.bootstrap import bootstrap
+
+    sv = make_services()
+    first = bootstrap(sv, demo=True)
+    assert first.admin_password and first.api_key
+    path = Path(sv.settings.var_dir) / "first-run.json"
+    raw = path.read_text()
+    assert first.admin_password not in raw and "admin_password\"" not in raw
+    assert PasswordHasher().verify(json.loads(raw)["admin_password_hash"], first.admin_password)
+    assert json.loads(raw)["api_key"] == first.api_key  # the demo can still be restarted
+    again = bootstrap(sv, demo=True)
+    assert again.admin_password is None and again.api_key == first.api_key
+
+
+def test_first_run_file_of_an_earlier_version_loses_its_plain_password(make_services):
+    import json
+    from pathlib import Path
+
+    from hegui.bootstrap import bootstrap
+
+    sv = make_services()
+    first = bootstrap(sv, demo=False)
+    path = Path(sv.settings.var_dir) / "first-run.json"
+    path.write_text(json.dumps({"admin_user": "admin", "admin_password": first.admin_password, "api_key": None,
+                                "demo_user": None}))
+    assert bootstrap(sv, demo=False).admin_password is None
+    assert first.admin_password not in path.read_text()
