@@ -169,3 +169,17 @@ def test_first_run_file_of_an_earlier_version_loses_its_plain_password(make_serv
                                 "demo_user": None}))
     assert bootstrap(sv, demo=False).admin_password is None
     assert first.admin_password not in path.read_text()
+
+
+def test_in_memory_sqlite_url_creates_no_file(tmp_path, monkeypatch):
+    import os
+
+    from hegui.storage.db import Database
+
+    monkeypatch.chdir(tmp_path)
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        try:
+            Database(url)
+        except TypeError:  # pool arguments do not apply to in-memory SQLite; no file either way
+            pass
+    assert os.listdir(tmp_path) == []

@@ -45,7 +45,7 @@ class Database:
         self.info: dict[str, Any] = {}
         self.sqlite_path: Path | None = None
         if self.is_sqlite:
-            path = self.url.split("///", 1)[-1].split("?", 1)[0]
+            path = self.url.split("///", 1)[1].split("?", 1)[0] if "///" in self.url else ""  # "sqlite://": memory
             if path and path != ":memory:" and not path.startswith("file:"):
                 self.sqlite_path = Path(path)
                 _private_sqlite_files(self.sqlite_path, create=True)
