@@ -74,3 +74,112 @@ def test_label_duties_fail_when_the_label_self_test_fails(make_services, monkeyp
     rows = {row.duty.id: row.finding for row in evaluate(make_services())[1]}
     assert {rows[k].status.value for k in ("LM-4", "LM-5", "LM-6")} == {"not_met"}
     assert "carrier broken" in rows["LM-4"].reason_en
+
+
+def _run_cli(*args, cwd=None):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run([sys.executable, "-m", "hegui.cli.main", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd)
+
+
+def test_var_files_are_private(tmp_path):
+    """Database (with its WAL/SHM), keys, checkpoint: 0600 files in 0700 folders (PIPL Art 51)."""
+    import stat
+
+    cfg = _cfg(tmp_path)
+    r = _run_cli("admin", "create", "alice", "-c", str(cfg))
+    assert r.returncode == 0, r.stderr
+    var = tmp_path / "var"
+    found = {p.name for p in var.rglob("*")}
+    assert {"h.db", "secret.key", "audit-head.json"} <= found, found
+    for p in [var, *var.rglob("*")]:
+        mode = stat.S_IMODE(p.stat().st_mode)
+        assert mode == (0o700 if p.is_dir() else 0o600), f"{p}: {oct(mode)}"
+
+
+def test_existing_database_files_are_made_private(tmp_path):
+    import stat
+
+    from hegui.storage.db import Database
+
+    path = tmp_path / "old.db"
+    for suffix in ("", "-wal", "-shm"):
+        p = tmp_path / f"old.db{suffix}"
+        p.write_bytes(b"")
+        p.chmod(0o644)
+    db = Database(f"sqlite:///{path}")
+    with db.session() as s:
+        s.execute(__import__("sqlalchemy").text("CREATE TABLE t (x INTEGER)"))
+    db.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        p = tmp_path / f"old.db{suffix}"
+        if p.exists():
+            assert stat.S_IMODE(p.stat().st_mode) == 0o600, suffix
+
+
+def test_audit_anchor_after_a_lost_checkpoint(tmp_path):
+    cfg = _cfg(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(app, ["admin", "create", "bob", "-c", str(cfg)]).exit_code == 0
+    ok = runner.invoke(app, ["audit", "verify", "-c", str(cfg)])
+    assert ok.exit_code == 0 and "checkpoint" in ok.output, ok.output
+    (tmp_path / "var" / "audit-head.json").unlink()
+    bad = runner.invoke(app, ["audit", "verify", "-c", str(cfg)], env={"COLUMNS": "300"})
+    assert bad.exit_code == 1 and "missing" in bad.output, bad.output
+    assert runner.invoke(app, ["audit", "anchor", "-c", str(cfg)]).exit_code == 1  # asks for --yes first
+    assert runner.invoke(app, ["audit", "anchor", "--yes", "-c", str(cfg)]).exit_code == 0
+    again = runner.invoke(app, ["audit", "verify", "-c", str(cfg)])
+    assert again.exit_code == 0 and "audit log OK" in again.output, again.output
+
+
+def test_first_run_password_shown_once_and_kept_only_as_a_hash(make_services):
+    import json
+    from pathlib import Path
+
+    from argon2 import PasswordHasher
+
+    from hegui.bootstrap import bootstrap
+
+    sv = make_services()
+    first = bootstrap(sv, demo=True)
+    assert first.admin_password and first.api_key
+    path = Path(sv.settings.var_dir) / "first-run.json"
+    raw = path.read_text()
+    assert first.admin_password not in raw and "admin_password\"" not in raw
+    assert PasswordHasher().verify(json.loads(raw)["admin_password_hash"], first.admin_password)
+    assert json.loads(raw)["api_key"] == first.api_key  # the demo can still be restarted
+    again = bootstrap(sv, demo=True)
+    assert again.admin_password is None and again.api_key == first.api_key
+
+
+def test_first_run_file_of_an_earlier_version_loses_its_plain_password(make_services):
+    import json
+    from pathlib import Path
+
+    from hegui.bootstrap import bootstrap
+
+    sv = make_services()
+    first = bootstrap(sv, demo=False)
+    path = Path(sv.settings.var_dir) / "first-run.json"
+    path.write_text(json.dumps({"admin_user": "admin", "admin_password": first.admin_password, "api_key": None,
+                                "demo_user": None}))
+    assert bootstrap(sv, demo=False).admin_password is None
+    assert first.admin_password not in path.read_text()
+
+
+def test_in_memory_sqlite_url_creates_no_file(tmp_path, monkeypatch):
+    import os
+
+    from hegui.storage.db import Database
+
+    monkeypatch.chdir(tmp_path)
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        try:
+            Database(url)
+        except TypeError:  # pool arguments do not apply to in-memory SQLite; no file either way
+            pass
+    assert os.listdir(tmp_path) == []

@@ -36,3 +36,21 @@ def test_failure_leaves_the_original_and_no_temp(tmp_path):
             tmp.write_bytes(b"x")
             raise OSError("disk full")
     assert p.read_bytes() == b"original" and os.listdir(tmp_path) == ["a.jsonl"]
+
+
+def test_new_files_follow_the_process_umask(tmp_path):
+    """Under hegui's umask 077 (set at start) a new file is 0600, as open() would make it."""
+    old = os.umask(0o077)
+    try:
+        p = write_atomic(tmp_path / "new.bin", b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o600
+
+
+def test_private_dir_tightens_an_existing_folder(tmp_path):
+    from hegui.fileio import private_dir
+
+    d = tmp_path / "var"
+    d.mkdir(mode=0o755)
+    assert stat.S_IMODE(private_dir(d).stat().st_mode) == 0o700

@@ -1,7 +1,9 @@
 """First-run setup: an admin account, and in demo mode a demo app, key and verified user.
 
-Credentials are printed once and kept in ``var/first-run.json`` (mode 0600) so the demo can be
-restarted; delete that file in production after noting the password.
+The admin password is printed once and never stored in the clear: ``var/first-run.json`` (0600)
+keeps the user name and the password's argon2id hash (so an operator can check a noted password
+against it), plus the demo API key so the demo can be restarted (PIPL Art 51; TC260-003 access
+control). A lost password is replaced with ``hegui admin create``.
 """
 
 from __future__ import annotations
@@ -27,9 +29,20 @@ DEMO_ID_NUMBER = "11010119900307123" + codes.id_card_check_digit("11010119900307
 @dataclass
 class FirstRun:
     admin_user: str
-    admin_password: str
+    admin_password: str | None  # only on the run that created it; None on every later start
     api_key: str | None
     demo_user: str | None
+
+
+def _stored(first: FirstRun) -> dict:
+    return {"admin_user": first.admin_user, "admin_password_hash": admins.hash_password(first.admin_password or ""),
+            "admin_password_shown": "once, at first start / 仅在首次启动时显示一次",
+            "api_key": first.api_key, "demo_user": first.demo_user}
+
+
+def _from_stored(data: dict) -> FirstRun:
+    # files written by earlier versions still hold the password itself: it is not shown again
+    return FirstRun(str(data.get("admin_user", "admin")), None, data.get("api_key"), data.get("demo_user"))
 
 
 def bootstrap(services: Services, *, demo: bool) -> FirstRun | None:
@@ -38,7 +51,12 @@ def bootstrap(services: Services, *, demo: bool) -> FirstRun | None:
         has_admin = (s.scalar(select(func.count()).select_from(AdminUser)) or 0) > 0
         if has_admin:
             if path.exists():
-                return FirstRun(**json.loads(path.read_text()))
+                data = json.loads(path.read_text())
+                if "admin_password" in data:  # written before the password was kept as a hash only
+                    write_atomic(path, json.dumps(_stored(FirstRun(data.get("admin_user", "admin"),
+                                                                   data["admin_password"], data.get("api_key"),
+                                                                   data.get("demo_user")))), mode=0o600)
+                return _from_stored(data)
             return None
         admin, password = admins.create_admin(s, "admin", None, "admin")
         audit.append(s, "system:bootstrap", "operator.created", f"operator:{admin.id}", {"role": "admin"})
@@ -52,5 +70,5 @@ def bootstrap(services: Services, *, demo: bool) -> FirstRun | None:
             demo_user = DEMO_USER
             audit.append(s, "system:bootstrap", "app.key_issued", f"app:{app.id}", {"name": "demo-app"})
     first = FirstRun("admin", password, key, demo_user)
-    write_atomic(path, json.dumps(first.__dict__), mode=0o600)  # holds the first admin password
+    write_atomic(path, json.dumps(_stored(first)), mode=0o600)  # the password only as a hash
     return first

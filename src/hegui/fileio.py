@@ -10,8 +10,35 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+
+PRIVATE_UMASK = 0o077  # what ``hegui`` sets at start: var/ holds 0600 files in 0700 folders
+_umask_lock = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux ``/proc``)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    with _umask_lock:
+        old = os.umask(PRIVATE_UMASK)
+        os.umask(old)
+    return old
+
+
+def private_dir(folder: str | Path) -> Path:
+    """Create ``folder`` (and parents) and make it 0700: personal information lives below it
+    (PIPL Art 51: technical security measures)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    return folder
 
 
 def fsync_dir(folder: str | Path) -> None:
@@ -29,9 +56,10 @@ def atomic_path(dst: str | Path, *, mode: int | None = None, durable: bool = Tru
     """Yield a temp path next to ``dst`` for the caller (or a tool such as ffmpeg) to fill; on
     success it replaces ``dst``, on any error it is removed and ``dst`` is left as it was.
 
-    ``mode``: the new file's permissions; ``None`` keeps those of the file it replaces (0644 for a
-    new file). ``durable=False`` skips the fsyncs: still atomic against this process dying, not
-    against the machine losing power — for bulk jobs that re-run on failure.
+    ``mode``: the new file's permissions; ``None`` keeps those of the file it replaces (for a new
+    file, 0666 less the process umask, as ``open()`` would: 0600 under ``hegui``'s umask 077).
+    ``durable=False`` skips the fsyncs: still atomic against this process dying, not against the
+    machine losing power — for bulk jobs that re-run on failure.
     """
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +72,7 @@ def atomic_path(dst: str | Path, *, mode: int | None = None, durable: bool = Tru
             try:
                 mode = os.stat(dst).st_mode & 0o7777
             except FileNotFoundError:
-                mode = 0o644
+                mode = 0o666 & ~current_umask()
         os.chmod(tmp, mode)
         if durable:
             with open(tmp, "rb+") as f:

@@ -201,3 +201,61 @@ def test_execute_needs_triage(gateway):
         desk.execute_pi(case.tracking, "console:admin")
     with gateway.services.db.session() as s:
         assert s.scalar(select(EndUser).where(EndUser.external_id == "early")) is not None
+
+
+def _archive(gw, name: str) -> tuple[str, object]:
+    _populate(gw, name)
+    tracking = _case(gw, "pi_copy", name)
+    desk = gw.client.app.state.case_desk
+    result = desk.execute_pi(tracking, "console:admin")
+    desk.transition(tracking, "feedback_sent", "console:admin", "您的个人信息副本已生成，请下载。")
+    return tracking, desk.exports_dir / result["archive"]
+
+
+def test_archive_is_private_and_removed_when_the_user_is_erased(gateway_factory, db_url):
+    import stat
+
+    gw = gateway_factory(db_url=db_url)
+    tracking, path = _archive(gw, "copy-then-erase")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert gw.client.get(f"/complaints/status/{tracking}/archive").status_code == 200
+    assert f"/complaints/status/{tracking}/archive" in gw.client.get(f"/complaints/status/{tracking}").text
+    erase = _case(gw, "pi_delete", "copy-then-erase")
+    result = gw.client.app.state.case_desk.execute_pi(erase, "console:admin")
+    assert result["pi_exports"] == 1 and not path.exists()
+    r = gw.client.get(f"/complaints/status/{tracking}/archive")
+    assert r.status_code == 404
+    assert f"/complaints/status/{tracking}/archive" not in gw.client.get(f"/complaints/status/{tracking}").text
+
+
+def test_archive_expires_and_the_retention_job_removes_it(gateway):
+    import datetime as dt
+
+    from hegui.records.retention import purge
+
+    tracking, path = _archive(gateway, "copy-expires")
+    days = gateway.client.app.state.case_desk.config.pi_export_days
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days - 1)
+    assert purge(gateway.services.db, gateway.services.settings.retention, now=soon).pi_exports == 0
+    assert path.exists()
+    later = soon + dt.timedelta(days=2)
+    report = purge(gateway.services.db, gateway.services.settings.retention, now=later)
+    assert report.pi_exports == 1 and not path.exists()
+    r = gateway.client.get(f"/complaints/status/{tracking}/archive")
+    assert r.status_code == 404 and "PI_ARCHIVE_EXPIRED" in r.text
+    with gateway.services.db.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "retention.purge")
+                          .order_by(AuditEntry.seq.desc())).first()
+        assert entry.detail["pi_exports"] == 1
+
+
+def test_expired_archive_is_not_served_before_the_job_runs(gateway):
+    import os
+    import time
+
+    tracking, path = _archive(gateway, "copy-stale")
+    days = gateway.client.app.state.case_desk.config.pi_export_days
+    old = time.time() - (days + 1) * 86400
+    os.utime(path, (old, old))
+    assert gateway.client.get(f"/complaints/status/{tracking}/archive").status_code == 404
+    assert not path.exists()

@@ -56,3 +56,16 @@ def test_failure_record_for_refused_identity(gateway):
     with gateway.services.db.session() as s:
         rec = s.scalars(select(UsageRecord).order_by(UsageRecord.created_at.desc())).first()
     assert rec.status == "error" and rec.error_code == "USER_NOT_REGISTERED"
+
+
+def test_training_export_masks_personal_information(gateway, tmp_path):
+    import stat
+
+    gateway.chat("请记住我的手机号13812345678和邮箱 zhangsan@example.com")
+    out = tmp_path / "train.jsonl"
+    assert export_for_training(gateway.services.writer, out) == 1
+    text = out.read_text(encoding="utf-8")
+    row = json.loads(text)
+    assert "13812345678" not in text and "zhangsan@" not in text
+    assert "138****5678" in row["prompt"] and "@example.com" in row["prompt"]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600

@@ -64,6 +64,8 @@ class CasesConfig(BaseModel):
     escalation_actions: list[str]
     appeal_path: str
     webhook_url: str = ""
+    # days a PI access/copy archive stays downloadable before the retention job removes it
+    pi_export_days: int = Field(15, ge=1, le=365)
 
     def type_label(self, key: str, lang: str) -> str:
         t = self.case_types.get(key)

@@ -11,17 +11,18 @@ from typing import Any
 import httpx
 
 from hegui.cases import calendar as calendar_mod
-from hegui.cases import deadlines, pi_requests, sanctions, takedown, workflow
+from hegui.cases import deadlines, pi_requests, sanctions, sealing, takedown, workflow
 from hegui.cases.calendar import WorkingCalendar
 from hegui.cases.config import CasesConfig, load_config
 from hegui.cases.enforcement import CaseEnforcement
 from hegui.cases.errors import SubjectNotFound
 from hegui.cases.intake import TZ, TokenBucket, Upload, submit
-from hegui.cases.models import Case
-from hegui.errors import ValidationFailed
-from hegui.fileio import write_atomic
+from hegui.cases.models import Case, CaseEvidence
+from hegui.errors import NotFound, ValidationFailed
 from hegui.gateway.services import Services
 from hegui.records import audit
+from hegui.records.exports import EXPORTS_DIR, ExportStore
+from hegui.records.protection import protect_if_unbound
 
 log = logging.getLogger("hegui.cases")
 PI_ACTIONS = {"pi_access": "export", "pi_copy": "export", "pi_correct": "correct", "pi_supplement": "correct",
@@ -40,7 +41,9 @@ class CaseDesk:
         self._calendar: WorkingCalendar | None = calendar
         self._calendar_stamp: tuple | None = None
         self.evidence_dir = var / "evidence"
-        self.exports_dir = var / "pi-exports"
+        self.exports = ExportStore(var / EXPORTS_DIR, self.config.pi_export_days)
+        self.exports_dir = self.exports.folder
+        protect_if_unbound(services)
         self.bucket = TokenBucket(self.config.intake.burst, self.config.intake.per_hour)
         self.api_bucket = TokenBucket(self.config.intake.api_burst, self.config.intake.api_per_hour)
         enf = services.enforcement
@@ -115,6 +118,7 @@ class CaseDesk:
     def execute_pi(self, key: str, actor: str, field: str = "", value: str = "") -> dict[str, Any]:
         """Carry out a PI request case; the case moves to resolved in the same transaction."""
         files: list[str] = []
+        archives: list[str] = []
         with self.sv.db.session() as s:
             case = workflow.get_case(s, key)
             action = PI_ACTIONS.get(case.type)
@@ -131,9 +135,8 @@ class CaseDesk:
             if action == "export":
                 data = pi_requests.export(s, self.sv.keys, user, actor)
                 name = f"{case.tracking}.zip"
-                self.exports_dir.mkdir(parents=True, exist_ok=True)
-                write_atomic(self.exports_dir / name, data)
-                result.update(archive=name, bytes=len(data))
+                self.exports.write(name, data)
+                result.update(archive=name, bytes=len(data), archive_days=self.config.pi_export_days)
             elif action == "correct":
                 pi_requests.correct(s, self.sv.keys, self.sv.identity, user, field, value, actor, case.id,
                                     store_full=self.sv.settings.security.store_full_identity)
@@ -141,13 +144,34 @@ class CaseDesk:
             elif action == "withdraw":
                 pi_requests.withdraw_consent(s, self.sv.keys, user, actor)
             else:
-                counts, files = pi_requests.erase(s, self.sv.keys, user, actor)
-                result.update(counts)
+                erased = pi_requests.erase(s, self.sv.keys, user, actor)
+                files, archives = erased.content_ids, erased.archives
+                result.update(erased.counts)
             case.result = {**(case.result or {}), **result}
             workflow.transition(s, case, "resolved", actor, f"executed {action} / 已执行")
         if files:
             pi_requests.remove_output_files(self.sv.outputs_dir, files)
+        if archives:  # earlier access/copy archives hold the erased user's prompts in plain text
+            self.exports.remove(archives)
         return result
+
+    def archive_path(self, name: str) -> Path | None:
+        """A PI archive to serve; ``None`` once expired or removed with the user."""
+        return self.exports.path(name)
+
+    def read_evidence(self, key: str, evidence_id: str) -> tuple[CaseEvidence, bytes]:
+        """An evidence file as uploaded (decrypted, digest checked); console downloads use this."""
+        with self.sv.db.session() as s:
+            case = workflow.get_case(s, key)
+            ev = s.get(CaseEvidence, evidence_id)
+            if ev is None or ev.case_id != case.id:
+                raise NotFound(detail=f"evidence {evidence_id}")
+            case_id = case.id
+        try:
+            stored = (self.evidence_dir / case_id / ev.stored_as).read_bytes()
+        except OSError as exc:
+            raise NotFound(detail=f"evidence {evidence_id}") from exc
+        return ev, sealing.open_evidence(self.sv.keys, case_id, ev.id, stored, ev.sha256)
 
     def take_down(self, content_id: str, reason: str, actor: str, case_key: str = "", refutation_zh: str = "",
                   refutation_en: str = "") -> str:

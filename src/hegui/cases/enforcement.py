@@ -70,4 +70,9 @@ class CaseEnforcement:
 
 
 def build_hooks(db: Database, settings: HeguiSettings, keys: KeyRing) -> CaseEnforcement:
+    """The hooks; also binds the keys that seal case PI and anchor the audit log to ``db``
+    (``build_services`` reaches every deployment through here; see :mod:`hegui.records.protection`)."""
+    from hegui.records.protection import protect
+
+    protect(db, keys, settings.var_dir)
     return CaseEnforcement(db, settings, keys, load_config(settings.var_dir))

@@ -49,6 +49,13 @@ class UploadRejected(ValidationFailed):
     message_en = "Evidence upload rejected: {detail}"
 
 
+class ArchiveExpired(NotFound):
+    code = "PI_ARCHIVE_EXPIRED"
+    message_zh = "该个人信息副本已过期或已删除（生成后保留 {days} 天）；如仍需要，请重新提交查阅/复制请求"
+    message_en = ("This personal-information archive has expired or was deleted (kept {days} days after it was "
+                  "generated); submit a new access/copy request if you still need it")
+
+
 class TooManyRequests(HeguiError):
     code = "RATE_LIMITED"
     http_status = 429

@@ -1,8 +1,9 @@
 """Complaint and request intake (Interim Measures Art 15; DS Art 11; PIPL Art 50).
 
 One function, :func:`submit`, serves the public web form, the API and the console. It validates
-everything first, stores evidence with content-sniffed types and size limits, gives the case an
-unguessable tracking number and a deadline in working days, and audits the intake.
+everything first, stores evidence (sealed, 0600: :mod:`hegui.cases.sealing`) with content-sniffed
+types and size limits, gives the case an unguessable tracking number and a deadline in working
+days, and audits the intake.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hegui.cases import deadlines
+from hegui.cases import deadlines, sealing
 from hegui.cases.calendar import WorkingCalendar
 from hegui.cases.config import CasesConfig
 from hegui.cases.errors import TooManyRequests, UploadRejected
 from hegui.cases.models import Case, CaseEvent, CaseEvidence
 from hegui.errors import ValidationFailed
-from hegui.fileio import write_atomic
+from hegui.fileio import private_dir, write_atomic
 from hegui.records import audit
 from hegui.storage.base import new_id
 from hegui.storage.models import EndUser
@@ -136,6 +137,7 @@ def submit(s: Session, cfg: CasesConfig, calendar: WorkingCalendar, evidence_dir
         raise ValidationFailed(message_en="a personal-information request needs the account it concerns",
                                message_zh="个人信息权利请求须填写所涉及的账号")
     checked = check_uploads(cfg, uploads or [])
+    keys = sealing.require_keys(s)  # text, contact and evidence are sealed at rest, never plain
     received = dt.datetime.now(TZ).date()
     deadline = deadlines.compute(calendar, cfg, case_type, received)
     case = Case(id=new_id(), tracking=tracking_number(received), type=case_type, channel=channel,
@@ -157,11 +159,14 @@ def submit(s: Session, cfg: CasesConfig, calendar: WorkingCalendar, evidence_dir
     written: list[Path] = []
     try:
         folder = evidence_dir / case.id
+        if checked:
+            private_dir(folder)
         for u, media, ext in checked:
             ev = CaseEvidence(id=new_id(), case_id=case.id, filename=Path(u.filename or "file").name[:200],
                               media_type=media, size=len(u.data), sha256=hashlib.sha256(u.data).hexdigest(),
                               stored_as=f"{new_id()}.{ext}")
-            written.append(write_atomic(folder / ev.stored_as, u.data))
+            written.append(write_atomic(folder / ev.stored_as, sealing.seal_evidence(keys, case.id, ev.id, u.data),
+                                        mode=0o600))
             s.add(ev)
         note = deadlines.note_for(deadline)
         s.add(CaseEvent(case_id=case.id, actor=actor or f"public:{channel}", kind="transition", dst="received", note=note))

@@ -166,3 +166,12 @@ class ViolationCounter(Base):
     streak: Mapped[int] = mapped_column(Integer, default=0)
     day: Mapped[dt.date | None] = mapped_column(Date, default=None)
     day_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _install_sealing() -> None:
+    from hegui.cases.sealing import install
+
+    install(Case)
+
+
+_install_sealing()

@@ -16,7 +16,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, delete, select, update
 from sqlalchemy.orm import Session
@@ -137,11 +137,18 @@ def withdraw_consent(s: Session, keys: KeyRing, user: EndUser, actor: str) -> No
     audit.append(s, actor, "pi.consent_withdrawn", audit.user_ref(keys, user.id), {})
 
 
-def erase(s: Session, keys: KeyRing, user: EndUser, actor: str) -> tuple[dict[str, int], list[str]]:
+class Erased(NamedTuple):
+    counts: dict[str, int]
+    content_ids: list[str]  # output files the caller removes (:func:`remove_output_files`)
+    archives: list[str]  # earlier access/copy archives the caller removes
+
+
+def erase(s: Session, keys: KeyRing, user: EndUser, actor: str) -> Erased:
     """Erase the user's content and personal data everywhere (Art 47).
 
-    Returns counts per table and the content IDs whose output files the caller removes with
-    :func:`remove_output_files` once the transaction has committed.
+    Returns counts per table, the content IDs of output files and the names of earlier PI archives
+    (plain-text copies of the user's records); the caller removes those files once the
+    transaction has committed.
     """
     uid, ext = user.id, user.external_id
     ref = "erased-" + keys.pseudonym(uid, "erased")[:25]  # fits usage_records.user_id (32)
@@ -158,13 +165,19 @@ def erase(s: Session, keys: KeyRing, user: EndUser, actor: str) -> tuple[dict[st
     counts["sanctions_rekeyed"] = s.execute(update(Sanction).where(Sanction.user_id == uid).values(user_id=ref)).rowcount
     counts["pi_changes"] = s.execute(delete(PiChange).where(PiChange.user_id == uid)).rowcount
     counts.update(_rekey_other_tables(s, uid, ref))
+    archives: list[str] = []
     for case in s.scalars(select(Case).where(Case.subject_user == uid)):
         case.subject_user = ref
         case.text = case.text.replace(ext, "[已删除 erased]") if ext else case.text
+        result = dict(case.result or {})
+        if result.get("archive"):
+            archives.append(str(result.pop("archive")))
+            case.result = {**result, "archive_removed": "erased"}
+    counts["pi_exports"] = len(archives)
     s.delete(user)
     s.flush()
     audit.append(s, actor, "pi.erased", audit.user_ref(keys, uid), counts)
-    return counts, content_ids
+    return Erased(counts, content_ids, archives)
 
 
 HANDLED = {"usage_content", "review_queue", "usage_records", "otp_challenges", "agreement_acceptances",

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from hegui.cases import takedown, workflow
 from hegui.cases.desk import CaseDesk
 from hegui.cases.enforcement import FunctionMiddleware
-from hegui.cases.errors import CaseNotFound
+from hegui.cases.errors import ArchiveExpired, CaseNotFound
 from hegui.cases.intake import TZ, Upload
 from hegui.console.render import lang_of, render
 from hegui.console.security import SecurityHeaders
@@ -116,7 +116,7 @@ def install(app: FastAPI, services: Services) -> None:
         return render(request, "complaint_status.html", case=case, events=[e for e in evs if e.kind == "transition"],
                       cfg=desk.config, new=request.query_params.get("new") == "1",
                       status_zh=workflow.STATUS_ZH, status_en=workflow.STATUS_EN,
-                      archive=(case.result or {}).get("archive") if case.status == "feedback_sent" else None)
+                      archive=_live_archive(desk, case))
 
     @app.get("/complaints/status/{tracking}/archive")
     async def complaint_archive(request: Request, tracking: str):
@@ -127,7 +127,10 @@ def install(app: FastAPI, services: Services) -> None:
                     raise CaseNotFound(detail=tracking)
                 return case.result["archive"]
         name = await run_in_threadpool(load)
-        return FileResponse(desk.exports_dir / name, media_type="application/zip", filename=name)
+        path = desk.archive_path(name)
+        if path is None:  # expired (PIPL Art 47: kept no longer than needed) or removed with the user
+            raise ArchiveExpired(days=desk.config.pi_export_days)
+        return FileResponse(path, media_type="application/zip", filename=name)
 
     @app.get("/complaints/procedure")
     async def procedure(request: Request):
@@ -188,3 +191,11 @@ def _form(request: Request, desk: CaseDesk, services: Services, error: HeguiErro
     return render(request, "complaint_form.html", code=code, cfg=desk.config,
                   token=form_token(services.keys.session_key), error=error, values=values,
                   preset=values.get("type") or request.query_params.get("type", ""))
+
+
+def _live_archive(desk: CaseDesk, case) -> str | None:  # noqa: ANN001
+    """The archive link for the status page: only once feedback is sent, and while it exists."""
+    name = (case.result or {}).get("archive")
+    if case.status != "feedback_sent" or not name:
+        return None
+    return name if desk.archive_path(name) is not None else None

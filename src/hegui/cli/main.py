@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -63,15 +64,24 @@ def serve(config: Optional[Path] = ConfigOpt, host: Optional[str] = typer.Option
     console.print(f"[bold green]hegui gateway 合规网关[/] {url}")
     console.print(f"  OpenAI base_url: {url}/v1", soft_wrap=True)
     console.print(f"  console 控制台: {url}/console    disclosure 公示: {url}/about", soft_wrap=True)
-    if first:
+    if first and first.admin_password:
         console.print(f"  admin login 管理员: [bold]{first.admin_user}[/] / [bold]{first.admin_password}[/]",
                       soft_wrap=True)
+        console.print("  (密码仅显示这一次，请记下 the password is shown only this once: note it now)",
+                      style="yellow", soft_wrap=True)
+    elif first:
+        console.print(f"  admin login 管理员: [bold]{first.admin_user}[/] (password shown at first start only; "
+                      "lost it? hegui admin create NAME / 密码仅在首次启动时显示；遗失请用 hegui admin create 新建)",
+                      soft_wrap=True)
+    if first:
         if first.api_key:
             console.print(f"  demo API key 演示密钥: [bold]{first.api_key}[/]", soft_wrap=True)
             console.print(f"  demo user 演示用户: {first.demo_user}", soft_wrap=True)
             console.print("  models 模型: hegui-demo-chat, hegui-demo-image (built-in demo, not a real model / 内置演示模型)",
                           soft_wrap=True)
-    console.print(f"  (credentials also in {Path(settings.var_dir) / 'first-run.json'})", style="dim", soft_wrap=True)
+    if first and first.api_key:
+        console.print(f"  (demo API key also in {Path(settings.var_dir) / 'first-run.json'}; the admin password "
+                      "is not / 演示密钥另存于该文件，管理员密码不保存)", style="dim", soft_wrap=True)
     uvicorn.run(create_app(services=services, migrate=False), host=settings.server.host, port=settings.server.port,
                 log_level=log_level.lower(), access_log=False)
 
@@ -105,26 +115,51 @@ def check(config: Optional[Path] = ConfigOpt, json_out: bool = typer.Option(Fals
 
 @audit_app.command("verify")
 def audit_verify(config: Optional[Path] = ConfigOpt) -> None:
-    """Verify the hash-chained audit log. / 校验审计日志哈希链。"""
+    """Verify the keyed audit chain against its head checkpoint. / 校验审计日志哈希链及头部检查点。"""
     from hegui.records import audit
 
     services = _services(config)
     with services.db.session() as s:
         r = audit.verify(s)
+    cp = f"checkpoint 检查点 seq {r.checkpoint.seq}" if r.checkpoint else "no checkpoint 无检查点"
     if r.ok:
-        console.print(f"[green]审计日志完整 audit log OK[/]: {r.entries} entries, head {r.head}")
+        console.print(f"[green]审计日志完整 audit log OK[/]: {r.entries} entries, head {r.head}, {cp}")
         return
     console.print(f"[red]审计日志被篡改 audit log TAMPERED[/]: {len(r.problems)} problem(s)")
     for p in r.problems[:50]:
-        console.print(f"  - {p}")
+        console.print(f"  - {p}", soft_wrap=True)
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(config: Optional[Path] = ConfigOpt,
+                 yes: bool = typer.Option(False, "--yes", help="confirm after investigating / 调查后确认")) -> None:
+    """Re-anchor the head checkpoint to the chain now in the database (after investigating why it
+    was missing or off; recorded in the log). / 调查后将头部检查点重新锚定到当前哈希链。"""
+    from hegui.records import audit
+
+    if not yes:
+        console.print("[yellow]这会接受数据库中现有的审计日志为可信；请先调查 hegui audit verify 的报告，再加 --yes 运行。\n"
+                      "This accepts the audit log now in the database as trusted; investigate what "
+                      "`hegui audit verify` reports first, then run again with --yes.[/]", soft_wrap=True)
+        raise typer.Exit(1)
+    services = _services(config)
+    with services.db.session() as s:
+        head = audit.anchor_existing(s, "cli")
+    console.print(f"[green]已锚定 anchored[/]: seq {head.seq} (keyed from seq {head.keyed_from})")
 
 
 @db_app.command("upgrade")
 def db_upgrade(config: Optional[Path] = ConfigOpt) -> None:
-    """Apply database migrations. / 执行数据库迁移。"""
-    _services(config)
-    console.print("[green]schema at head / 数据库结构已是最新[/]")
+    """Apply database migrations; seal complaint text kept in plain text by earlier versions.
+    / 执行数据库迁移，并加密旧版本以明文保存的投诉内容。"""
+    from hegui.cases import sealing
+    from hegui.cases.models import Case
+
+    services = _services(config)
+    with services.db.session() as s:
+        n = sealing.seal_legacy(s, Case)
+    console.print("[green]schema at head / 数据库结构已是最新[/]" + (f" (sealed 已加密 {n} cases)" if n else ""))
 
 
 @admin_app.command("create")
@@ -162,7 +197,7 @@ def records_purge(config: Optional[Path] = ConfigOpt) -> None:
     services = _services(config)
     r = purge(services.db, services.settings.retention)
     console.print(f"purged 已清理: content {r.content}, usage {r.usage_records}, failures {r.failure_records}, "
-                  f"otp {r.otp_challenges}")
+                  f"otp {r.otp_challenges}, PI archives {r.pi_exports}")
 
 
 @records_app.command("export-training")
@@ -200,6 +235,9 @@ _register_optional()
 
 
 def main() -> None:
+    from hegui.fileio import PRIVATE_UMASK
+
+    os.umask(PRIVATE_UMASK)  # everything hegui creates under var/ is 0600 / 0700 (PIPL Art 51)
     try:
         app()
     except HeguiError as exc:

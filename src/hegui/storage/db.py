@@ -6,6 +6,7 @@ Foreign database errors are translated to :class:`hegui.errors.StorageError` at 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,15 +32,24 @@ def normalize_url(url: str) -> str:
 
 
 class Database:
-    """One engine + session factory. ``session()`` commits on success, rolls back on error."""
+    """One engine + session factory. ``session()`` commits on success, rolls back on error.
+
+    ``info`` is copied into every session's ``Session.info``: what the deployment binds at start
+    (the key ring that seals case text, the audit log's MAC key and head checkpoint — see
+    :func:`hegui.records.protection.protect`).
+    """
 
     def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL", pool_size: int = 10) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self.info: dict[str, Any] = {}
+        self.sqlite_path: Path | None = None
         if self.is_sqlite:
-            path = self.url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            path = self.url.split("///", 1)[1].split("?", 1)[0] if "///" in self.url else ""  # "sqlite://": memory
+            if path and path != ":memory:" and not path.startswith("file:"):
+                self.sqlite_path = Path(path)
+                _private_sqlite_files(self.sqlite_path, create=True)
+            db_path = self.sqlite_path
             self.engine: Engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False},
                                                 pool_size=pool_size, max_overflow=pool_size)
             sync = sqlite_synchronous
@@ -52,6 +62,8 @@ class Database:
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA busy_timeout=30000")
                 cur.close()
+                if db_path is not None:
+                    _private_sqlite_files(db_path)
         else:
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
             _ping_when_idle(self.engine)
@@ -74,7 +86,7 @@ class Database:
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
         with translate_errors():
-            with self._factory() as s:
+            with self._factory(info=self.info) as s:
                 try:
                     yield s
                     s.commit()
@@ -91,6 +103,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _private_sqlite_files(path: Path, *, create: bool = False) -> None:
+    """The database and its WAL/SHM files are 0600 (SQLite gives WAL/SHM the database file's mode),
+    a folder made for them 0700: they hold personal information (PIPL Art 51)."""
+    if create:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+              path.with_name(path.name + "-journal")):
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(p).st_mode & 0o077:
+                os.chmod(p, 0o600)
 
 
 PING_AFTER_IDLE_SECONDS = 5.0
