@@ -85,7 +85,8 @@ class CheckContext:
     """Who and where; ``profile`` selects the policy profile (``default`` or ``minor``).
 
     ``strict``: check an answer to a guided request: each risk's ``guide_output_threshold`` (if
-    lower) replaces its threshold."""
+    lower) replaces its threshold. ``prompt``: for an output check, what the user asked, so the
+    answer is judged in context (a refusal or a responsible answer on a sensitive topic passes)."""
 
     profile: str = "default"
     user_id: str | None = None
@@ -93,6 +94,7 @@ class CheckContext:
     request_id: str | None = None
     lang: str = "zh"
     strict: bool = False
+    prompt: str | None = None
 
 
 @dataclass(slots=True)

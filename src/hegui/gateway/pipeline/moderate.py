@@ -18,7 +18,7 @@ _INLINE_LIMIT = 8_000  # characters checked on the event loop; longer texts go t
 
 def check_context(ctx: RequestContext, strict: bool = False) -> CheckContext:
     return CheckContext(profile=ctx.profile, user_id=ctx.user_id, app_id=ctx.app_id,
-                        request_id=ctx.request_id, lang=ctx.lang, strict=strict)
+                        request_id=ctx.request_id, lang=ctx.lang, strict=strict, prompt=ctx.record.prompt)
 
 
 async def check(services: Services, ctx: RequestContext, text: str, direction: Direction, *,
