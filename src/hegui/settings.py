@@ -114,6 +114,8 @@ class ModerationSettings(_Section):
     threshold_profile: Literal["tc260-003-2024", "gbt45654-draft", "gbt45654-2025"] = "gbt45654-2025"
     stream_holdback_chars: int = Field(24, ge=0, le=4096)
     classifier: bool = True
+    # the semantic cascade stage (sentence encoder + heads + response judge); false = n-gram model only
+    semantic: bool = True
 
 
 class UpstreamSettings(_Section):

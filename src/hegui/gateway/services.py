@@ -56,7 +56,7 @@ def build_moderator(settings: HeguiSettings) -> Moderator:
     mod = settings.moderation
     return PolicyModerator.load(
         pack_dirs=[Path(p) for p in mod.pack_dirs] or None,
-        classifier="default" if mod.classifier else None,
+        classifier=("default" if mod.semantic else "fast") if mod.classifier else None,
         holdback=mod.stream_holdback_chars,
         pack_roots=[Path(settings.var_dir) / "packs" / "live"],  # packs activated in the console
     )

@@ -222,7 +222,8 @@ class PolicyModerator:
         pi_findings: list[Any] = []
         degraded = list(self.health.unavailable)
         folds = self._lexicon_findings(state, text, findings)
-        if not self._classifier_findings(state, text, folds, profile, findings):
+        prompt = context.prompt if context is not None and direction is Direction.OUTPUT else None
+        if not self._classifier_findings(state, text, folds, profile, findings, prompt):
             degraded.append("classifier")
         if not self._pi_findings(text, pi, pi_findings, findings):
             degraded.append("recognizers")
@@ -289,7 +290,7 @@ class PolicyModerator:
         return folds
 
     def _classifier_findings(self, state: _State, text: str, folds: list[Folded], profile: str,
-                             findings: dict[str, RiskFinding]) -> bool:
+                             findings: dict[str, RiskFinding], prompt: str | None = None) -> bool:
         """Add classifier scores over the whole text (the classifier scores long texts in windows:
         no length cap, so benign padding cannot push a request out of its sight). A head naming one
         risk scores that risk; a broad head (``unsafe``) scores the risk of its members with the
@@ -310,6 +311,8 @@ class PolicyModerator:
             for variant in extra:
                 for head, sc in clf.score(variant).items():
                     scores[head] = max(scores.get(head, 0.0), sc)
+            if prompt and hasattr(clf, "score_response"):  # an answer, read with its question
+                scores = dict(clf.score_response(prompt, text, scores))
             head_risks = clf.head_risks
             scores = {str(h): float(sc) for h, sc in scores.items()}
             if any(not 0.0 <= sc <= 1.0 for sc in scores.values()):  # NaN included
