@@ -33,6 +33,7 @@ SEVERITY_SCORE = {1: 0.6, 2: 0.85, 3: 1.0}
 WINDOW = 1 << 16  # characters of folded text per automaton call
 MAX_HITS_PER_TERM = 8
 _ASCII = re.compile(r"[\x00-\x7f]")
+_NON_WORD = re.compile(r"[\W_]+")
 NEAR_ASCII_MIN = 8192  # longer folded texts scan ASCII-bearing patterns only around ASCII characters
 
 
@@ -296,4 +297,17 @@ class Lexicon:
             c = compact[e - 1]
             if c.isalnum() and (c < "\x80" or not is_han(c)) and _is_word_char(orig[o_end]):
                 return None
+        if entry.folded.isascii() and _spans_words(orig, o_start, o_end):
+            return None  # "hero in" is not "heroin": Latin words joined by folding are not a term
         return TermHit(entry.term, entry.pack, kind, exact, o_start, o_end, entry.score)
+
+
+def _spans_words(orig: str, start: int, end: int) -> bool:
+    """True when a Latin match covers two or more ordinary words of the original text (pieces of
+    two or more letters between separators): split single letters ("k i l l") are evasion, split
+    words are just adjacent words."""
+    span = orig[start:end]
+    if span.isalnum():
+        return False
+    pieces = [p for p in _NON_WORD.split(span) if p]
+    return len(pieces) > 1 and min(len(p) for p in pieces) >= 2
