@@ -178,3 +178,28 @@ def test_client_address_only_from_trusted_proxies(tmp_path):
     assert t.client_ip("10.0.0.2", "1.2.3.4, 198.51.100.7") == "198.51.100.7"
     assert t.client_ip("10.0.0.2", "198.51.100.7, 10.0.0.9") == "198.51.100.7"
     assert t.client_ip(None, None) == "unknown"
+
+
+def test_the_migration_matches_the_models_and_goes_both_ways(db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from hegui.storage.all_models import load_all
+    from hegui.storage.migrate import upgrade
+
+    db = Database(db_url)
+    db.upgrade()
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), load_all().metadata) == []
+    from alembic import command
+
+    from hegui.storage.migrate import _config
+
+    cfg = _config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "fc2a21feffa4")
+    upgrade(db.engine)
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), load_all().metadata) == []
+    db.dispose()
