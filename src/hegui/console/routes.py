@@ -86,6 +86,7 @@ async def login(request: Request):
                         audit.append(s, f"console:{username[:80]}", "console.login_failed", "console", {"ip": ip})
                         s.commit()
                         raise
+                    sessions.purge_expired(s)
                     token, _ = sessions.open_session(s, who, sv.settings.console)
                     audit.append(s, f"console:{who.username}", "console.login", "console", {"role": who.role})
             except AuthError:
