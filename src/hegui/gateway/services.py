@@ -19,6 +19,7 @@ from hegui.moderation.base import Moderator
 from hegui.records.usage import RecordWriter
 from hegui.settings import HeguiSettings
 from hegui.storage.db import Database
+from hegui.throttle.limiter import Throttle
 
 log = logging.getLogger("hegui.gateway")
 
@@ -38,6 +39,7 @@ class Services:
     enforcement: EnforcementHooks
     sms: SmsSender
     outputs_dir: Path
+    throttle: Throttle
     extras: dict = field(default_factory=dict)
 
     async def aclose(self) -> None:
@@ -103,12 +105,14 @@ def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None 
         if settings.demo_model:
             upstreams.append(DemoModel())
     labels = settings.labels
+    throttle = Throttle(db, settings.throttle, keys)
     return Services(
-        settings=settings, db=db, keys=keys, identity=IdentityService(settings, keys, sms),
+        settings=settings, db=db, keys=keys, identity=IdentityService(settings, keys, sms, throttle=throttle),
         agreement=current_agreement(settings),
         moderator=moderator or (LazyModerator(settings) if lazy else build_moderator(settings)),
         router=UpstreamRouter(upstreams), writer=RecordWriter(db, keys, settings.retention.content_days),
         text_label=TextLabel(labels.text_prefix, labels.text_suffix, TextLabelPosition(labels.text_position)),
-        authenticator=KeyAuthenticator(), enforcement=enforcement or build_enforcement(db, settings, keys),
-        sms=sms, outputs_dir=var / "outputs",
+        authenticator=KeyAuthenticator(settings.throttle.api_key_cache_seconds),
+        enforcement=enforcement or build_enforcement(db, settings, keys),
+        sms=sms, outputs_dir=var / "outputs", throttle=throttle,
     )

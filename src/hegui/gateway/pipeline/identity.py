@@ -22,6 +22,8 @@ async def admit(services: Services, ctx: RequestContext, external_user: str | No
             ctx.user, ctx.user_id = user, user.id
             ctx.record.user_id = user.id
             services.enforcement.check_user(s, user)
+            for other in services.identity.linked_accounts(s, user):  # sanctions follow the person
+                services.enforcement.check_user(s, other)
             ctx.profile = services.identity.ensure_may_generate(s, user, services.agreement)
             ctx.training_allowed = not user.training_opt_out
             ctx.record.training_allowed = ctx.training_allowed
