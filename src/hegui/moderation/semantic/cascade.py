@@ -120,15 +120,16 @@ class CascadeClassifier:
     def score_response(self, prompt: str, response: str, scores: dict[str, float] | None = None) -> dict[str, float]:
         """Scores of an answer read together with its prompt (GB/T 45654 §7: outputs are judged in
         context). ``scores``: the answer's own head scores (computed when absent). The judge's
-        harmful-compliance probability is reported as :data:`RESPONSE_HEAD`, and every other head
-        is capped by the probability that the answer is neither a refusal nor a responsible answer,
-        so a safe answer on a sensitive topic is not flagged for its topic alone."""
+        harmful-compliance probability is reported as :data:`RESPONSE_HEAD`, and caps every other
+        head: the heads were trained on *requests* and say which risk a text is about, the judge
+        says whether this answer complies with it. A refusal, a responsible answer on a sensitive
+        topic or an ordinary answer is not cut for its topic alone (on DiaSafety val, capping by
+        P(harmful) kept recall and raised precision over capping by P(refusal or responsible))."""
         scores = dict(self.score(response) if scores is None else scores)
         if not prompt.strip() or not response.strip():
             return scores
         j = self.judge(prompt, response)
-        cap = max(1.0 - (j["refusal"] + j["responsible"]), j["harmful"])
-        out = {h: min(v, cap) for h, v in scores.items()}
+        out = {h: min(v, j["harmful"]) for h, v in scores.items()}
         out[RESPONSE_HEAD] = j["harmful"]
         return out
 
