@@ -40,6 +40,7 @@ from hegui.moderation.semantic.cache import EmbeddingCache  # noqa: E402
 from hegui.moderation.semantic.data import semantic_examples  # noqa: E402
 
 STOP = {"refuse", "block", "guide"}
+NO_RISK_HEADS = {"role_play", "goal_hijacking"}  # attack heads without an Annex A risk: no finding
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
@@ -80,7 +81,8 @@ def decide(scores: dict[str, float], lex_stop: bool, threshold: float, unsafe_ga
     else any head at or over the rule threshold (``unsafe`` also over its own gate)."""
     if lex_stop:
         return True
-    return any(sc >= (max(threshold, unsafe_gate) if h == "unsafe" else threshold) for h, sc in scores.items())
+    return any(sc >= (max(threshold, unsafe_gate) if h == "unsafe" else threshold)
+               for h, sc in scores.items() if h not in NO_RISK_HEADS)
 
 
 def loso(data_dir: Path, only: set[str] | None, weight: float, band: tuple[float, float]) -> list[dict]:
@@ -123,11 +125,11 @@ def loso_table(rows: list[dict], threshold: float, gate: float) -> list[dict]:
     return table_rows
 
 
-def choose_thresholds(rows: list[dict], max_fpr: float = 0.03) -> tuple[float, float]:
+def choose_thresholds(rows: list[dict], max_fpr: float = 0.03) -> tuple[float, float] | None:
     """Rule threshold and ``unsafe`` gate that maximise held-out recall (mean over positive rows)
     with held-out false positives (mean over negative rows) at most ``max_fpr`` — chosen on the
     leave-one-source-out predictions, never on the challenge bank or the evaluation sets."""
-    best = (0.0, (0.8, 0.95))
+    best: tuple[float, tuple[float, float] | None] = (-1.0, None)
     pos = [r for r in rows if r["label"]]
     neg = [r for r in rows if not r["label"]]
     for t in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
@@ -136,6 +138,9 @@ def choose_thresholds(rows: list[dict], max_fpr: float = 0.03) -> tuple[float, f
             rec = sum(decide(r["cascade"], r["lex"], t, g) for r in pos) / max(len(pos), 1)
             if fpr <= max_fpr and rec > best[0]:
                 best = (rec, (t, g))
+    if best[1] is None:
+        logging.info("no threshold pair keeps held-out false positives at or under %.2f: keep the shipped ones", max_fpr)
+        return None
     logging.info("chosen on LOSO: threshold %.2f, unsafe gate %.2f (recall %.3f)", *best[1], best[0])
     return best[1]
 

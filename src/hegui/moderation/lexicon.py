@@ -48,6 +48,7 @@ class _Entry:
     homophones: bool
     prefix: bool  # listed as "word*": no boundary needed after it
     score: float  # from the severity
+    single_word: bool = False  # one Latin word: must not match across words of the text ("hero in")
 
 
 @dataclass(slots=True)
@@ -181,7 +182,8 @@ class Lexicon:
             near = tuple(f for f in map(fold_term, term.near) if f)
             entry = _Entry(term, pack, folded, near, tuple(near_words.setdefault(n, len(near_words)) for n in near),
                            tuple(f for f in map(fold_term, term.exclude) if f), "h" in flags,
-                           text is not term.text, SEVERITY_SCORE.get(term.severity, 0.85))
+                           text is not term.text, SEVERITY_SCORE.get(term.severity, 0.85),
+                           folded.isascii() and not _NON_WORD.search(text))
             idx = len(self._entries)
             self._entries.append(entry)
             for v in variants(folded, pinyin="p" in flags, initials="i" in flags):
@@ -297,7 +299,7 @@ class Lexicon:
             c = compact[e - 1]
             if c.isalnum() and (c < "\x80" or not is_han(c)) and _is_word_char(orig[o_end]):
                 return None
-        if entry.folded.isascii() and _spans_words(orig, o_start, o_end):
+        if entry.single_word and _spans_words(orig, o_start, o_end):
             return None  # "hero in" is not "heroin": Latin words joined by folding are not a term
         return TermHit(entry.term, entry.pack, kind, exact, o_start, o_end, entry.score)
 
