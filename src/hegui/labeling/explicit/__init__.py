@@ -38,7 +38,7 @@ _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"I
 
 
 def sniff(src: Path) -> str:
-    """``image``, ``video``, ``audio`` or ``text`` from the file's content (extension only for text)."""
+    """``image``, ``video``, ``audio``, ``pdf`` or ``text`` from the file's content (extension only for text)."""
     with open(src, "rb") as f:
         head = f.read(16)
     if not head:
@@ -47,6 +47,8 @@ def sniff(src: Path) -> str:
         return "image"
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "audio"
+    if head.startswith(b"%PDF-"):
+        return "pdf"
     if src.suffix.lower() in TEXT_SUFFIXES:
         return "text"
     info = probe(src)
@@ -76,4 +78,8 @@ def apply_explicit(src: Path, dst: Path, *, text: str = "AI生成", position: Po
     if kind == "audio":
         return label_audio(src, dst, where=AudioWhere(position or AudioWhere.START), mode=AudioMode(audio_mode),
                            policy=policy)
+    if kind == "pdf":
+        from hegui.labeling.explicit.pdf import label_pdf
+
+        return label_pdf(src, dst, text=text)
     return label_document(src, dst, label=TextLabel(prefix=f"【{text}】"))
