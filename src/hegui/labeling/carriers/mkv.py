@@ -6,7 +6,6 @@ was (padded with ``Void``), or into the ``Void`` that muxers reserve before the 
 
 from __future__ import annotations
 
-from hegui.labeling.carriers._util import Budget, cap, take
 from hegui.labeling.carrier import (
     Buffer,
     CarrierCorrupt,
@@ -17,6 +16,7 @@ from hegui.labeling.carrier import (
     EditCarrier,
     FoundLabel,
 )
+from hegui.labeling.carriers._util import Budget, cap, take
 
 EBML, SEGMENT, SEEKHEAD, SEEK, SEEKID, SEEKPOS = 0x1A45DFA3, 0x18538067, 0x114D9B74, 0x4DBB, 0x53AB, 0x53AC
 VOID, TAGS, TAG, TARGETS, SIMPLETAG, TAGNAME, TAGSTRING, CLUSTER = (0xEC, 0x1254C367, 0x7373, 0x63C0, 0x67C8,
