@@ -142,6 +142,8 @@ class Blocklist:
 
     def _load(self, s: Session, stamp: Stamp) -> None:
         with self._lock:
+            if not self._stale and self._snap.stamp == stamp and not _expired(self._snap):
+                return  # another request reloaded it meanwhile
             self._stale = False  # an invalidate() from now on triggers the next load
             rows = active_entries(s)
             exact, items, images = {}, [], []
