@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hegui.cases import sanctions
 from hegui.cases.blocklist import Blocklist
 from hegui.cases.config import CasesConfig, load_config
+from hegui.cases.textprint import label_strings
 from hegui.gateway.hooks import BlockHit
 from hegui.identity.crypto import KeyRing
 from hegui.moderation.base import Verdict
@@ -47,12 +48,16 @@ class CaseEnforcement:
         self.keys = keys
         self.config = config
         labels = settings.labels
-        self.blocklist = Blocklist(db, config.blocklist, (labels.text_prefix, labels.text_suffix))
+        self.blocklist = Blocklist(db, config.blocklist, label_strings(labels.text_prefix, labels.text_suffix),
+                                   keys=keys, boilerplate=declared_boilerplate(settings, config))
         base = settings.server.public_url.rstrip("/")
         self.appeal = f"{base}{config.appeal_path}"
 
     def check_user(self, s: Session, user: EndUser) -> None:
+        """Sanctions, then the blocklist brought up to date in the same transaction: a takedown
+        committed by any process applies to this request (no reload window)."""
         sanctions.stop_if_sanctioned(s, user.id, current_function.get(), self.appeal)
+        self.blocklist.sync(s)
 
     def after_input_verdict(self, s: Session, user: EndUser, verdict: Verdict) -> None:
         """Count the input; the escalation rule may suspend the user (told on the next request)."""
@@ -67,6 +72,16 @@ class CaseEnforcement:
 
     def blocked_image(self, data: bytes) -> BlockHit | None:
         return self.blocklist.match_image(data)
+
+
+def declared_boilerplate(settings: HeguiSettings, config: CasesConfig) -> tuple[str, ...]:
+    """Texts every answer may share: the operator's list, and the demo model's templates."""
+    texts = list(config.blocklist.boilerplate)
+    if settings.demo_model:
+        from hegui.gateway.demo import demo_answer
+
+        texts += [demo_answer([{"role": "user", "content": q}]) for q in ("", "?")]  # zh and en template
+    return tuple(texts)
 
 
 def build_hooks(db: Database, settings: HeguiSettings, keys: KeyRing) -> CaseEnforcement:

@@ -72,6 +72,7 @@ async def complete(services: Services, ctx: RequestContext, body: dict[str, Any]
     text, finish, status = result.content, result.finish_reason, "ok"
     hit = services.enforcement.blocked_text(text)
     if out_verdict.action.stops or hit:
+        ctx.record.withheld = result.content  # evidence, sealed (Interim Measures Art 14)
         text, finish, status = moderate.refusal_text(out_verdict, ctx.lang), "content_filter", "cut"
         if hit:
             ctx.record.output_action = Action.BLOCK.value
@@ -142,6 +143,7 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
 
     async def events() -> AsyncIterator[bytes]:
         out: list[str] = []  # text released to the client
+        generated: list[str] = []  # text the upstream produced (kept as evidence when cut)
         checker: StreamChecker | None = None
         ended = "client_closed"  # the record's status if the answer is cut short
         first = chunks.event({"role": "assistant", "content": ""}, extra=info)
@@ -173,6 +175,7 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
                 sent = _upstream_body(moderate.guided(body, verdict, ctx.lang))
                 async with contextlib.aclosing(upstream.chat_stream(sent)) as pieces:
                     async for piece in pieces:
+                        generated.append(piece)
                         decision = checker.feed(piece)
                         if decision.release:
                             if hit := taken_down(decision.release):
@@ -209,6 +212,8 @@ async def stream(services: Services, ctx: RequestContext, body: dict[str, Any],
                 tail.append("\n" + _blocklist_text(ctx.lang))
             elif status == "cut":
                 tail.append("\n" + moderate.refusal_text(out_verdict, ctx.lang))
+            if status == "cut" and "".join(generated) != text[len(tl.head):]:
+                ctx.record.withheld = "".join(generated)  # what was held back, sealed as evidence
             if tl.tail:
                 tail.append(tl.tail)
             ctx.record.output = text + "".join(tail)
