@@ -109,6 +109,11 @@ def test_disguised_forms_still_match(rec: DiscriminationRecognizer) -> None:
         assert rec.analyze(text), text
 
 
+def test_lone_surrogates_do_not_break_the_scan(rec: DiscriminationRecognizer) -> None:
+    found = rec.analyze("\ud800 why are black people so lazy \udfff 残疾人就是负担")
+    assert {f.risk_id for f in found} == {"A2a", "A2h"}
+
+
 def test_sentence_boundary_and_window(rec: DiscriminationRecognizer) -> None:
     assert rec.analyze("我认识很多残疾人。负担很重的是他们的家庭") == []
     assert rec.analyze("残疾人" + "就是" * 20 + "负担") == []  # cue beyond the window
