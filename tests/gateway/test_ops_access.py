@@ -10,15 +10,24 @@ from hegui.settings import load_settings
 TOKEN = "metrics-token-0123456789"
 
 
-def test_docs_follow_the_demo_model_unless_set(gateway_factory):
+def _client(make_services, **settings):  # noqa: ANN001, ANN202
+    """An app without the demo bootstrap (production settings verify no demo user)."""
+    from fastapi.testclient import TestClient
+
+    from hegui.gateway.app import create_app
+
+    return TestClient(create_app(services=make_services(**settings), migrate=False))
+
+
+def test_docs_follow_the_demo_model_unless_set(gateway_factory, make_services):
     demo = gateway_factory()
     assert demo.client.get("/docs").status_code == 200
     assert demo.client.get("/openapi.json").status_code == 200
-    prod = gateway_factory(demo_model=False)
-    assert prod.client.get("/docs").status_code == 404
-    assert prod.client.get("/openapi.json").status_code == 404
-    opted_in = gateway_factory(demo_model=False, server={"api_docs": True})
-    assert opted_in.client.get("/openapi.json").json()["paths"]
+    with _client(make_services, demo_model=False) as prod:
+        assert prod.get("/docs").status_code == 404
+        assert prod.get("/openapi.json").status_code == 404
+    with _client(make_services, demo_model=False, server={"api_docs": True}) as opted_in:
+        assert opted_in.get("/openapi.json").json()["paths"]
     opted_out = gateway_factory(server={"api_docs": False})
     assert opted_out.client.get("/docs").status_code == 404
 
