@@ -5,6 +5,7 @@ message, and the answer is then checked strictly (``CheckContext.strict``)."""
 
 from __future__ import annotations
 
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
