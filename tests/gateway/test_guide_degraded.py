@@ -122,7 +122,7 @@ def test_degraded_verdict_refused_and_counted(gateway_factory) -> None:  # noqa:
     before = _degraded_count()
     body = _ask(gw, NEUTRAL).json()
     assert body["choices"][0]["finish_reason"] == "content_filter" and not up.bodies
-    assert body["hegui"]["moderation"]["degraded"] == ["classifier"]
+    assert body["hegui"]["moderation"]["input"]["degraded"] == ["classifier"]  # shape {input, output}
     assert _degraded_count() == before + 1
     scrape = gw.client.get("/metrics").text
     assert 'hegui_moderation_degraded_total{component="classifier"}' in scrape

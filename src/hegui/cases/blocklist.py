@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from hegui.cases.config import BlocklistParams
 from hegui.cases.models import BlocklistEntry
-from hegui.gateway.hooks import BlockHit
+from hegui.hooks import BlockHit
 from hegui.storage.base import utcnow
 from hegui.storage.db import Database
 

@@ -1,44 +1,20 @@
-"""The gateway's enforcement hooks (see :mod:`hegui.gateway.hooks`): refuse sanctioned users,
+"""The gateway's enforcement hooks (see :mod:`hegui.hooks`): refuse sanctioned users,
 apply the escalation rule to refused inputs, and block regeneration of taken-down outputs
 (Interim Measures Art 14; DS Art 10)."""
 
 from __future__ import annotations
-
-import contextvars
 
 from sqlalchemy.orm import Session
 
 from hegui.cases import sanctions
 from hegui.cases.blocklist import Blocklist
 from hegui.cases.config import CasesConfig, load_config
-from hegui.gateway.hooks import BlockHit
+from hegui.hooks import BlockHit
 from hegui.identity.crypto import KeyRing
 from hegui.moderation.base import Verdict
 from hegui.settings import HeguiSettings
 from hegui.storage.db import Database
 from hegui.storage.models import EndUser
-
-# Set per request by :class:`FunctionMiddleware` so a "restrict" sanction knows the function used.
-current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar("hegui_function", default=None)
-
-_PATHS = {"/v1/chat/completions": "chat", "/v1/images/generations": "images"}
-
-
-class FunctionMiddleware:
-    """Pure ASGI middleware: records which generation function a request uses."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            token = current_function.set(_PATHS.get(scope.get("path", "")))
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                current_function.reset(token)
-        else:
-            await self.app(scope, receive, send)
 
 
 class CaseEnforcement:
@@ -51,8 +27,8 @@ class CaseEnforcement:
         base = settings.server.public_url.rstrip("/")
         self.appeal = f"{base}{config.appeal_path}"
 
-    def check_user(self, s: Session, user: EndUser) -> None:
-        sanctions.stop_if_sanctioned(s, user.id, current_function.get(), self.appeal)
+    def check_user(self, s: Session, user: EndUser, function: str | None) -> None:
+        sanctions.stop_if_sanctioned(s, user.id, function, self.appeal)
 
     def after_input_verdict(self, s: Session, user: EndUser, verdict: Verdict) -> None:
         """Count the input; the escalation rule may suspend the user (told on the next request)."""
@@ -70,9 +46,5 @@ class CaseEnforcement:
 
 
 def build_hooks(db: Database, settings: HeguiSettings, keys: KeyRing) -> CaseEnforcement:
-    """The hooks; also binds the keys that seal case PI and anchor the audit log to ``db``
-    (``build_services`` reaches every deployment through here; see :mod:`hegui.records.protection`)."""
-    from hegui.records.protection import protect
-
-    protect(db, keys, settings.var_dir)
+    """The hooks, with the published cases policy in ``<var_dir>``."""
     return CaseEnforcement(db, settings, keys, load_config(settings.var_dir))
