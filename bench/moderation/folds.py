@@ -24,7 +24,7 @@ from hegui.moderation.semantic.train import train_heads
 log = logging.getLogger("bench.folds")
 GROUPS = {"harmbench": "en_harmful", "advbench": "en_harmful", "strongreject": "en_harmful",
           "jailbreakbench": "en_harmful", "written": "team_written", "written_texts": "team_written",
-          "written_v2": "team_written"}
+          "written_v2": "team_written", "written_pi": "team_written"}
 TEST_CAP = 1500  # held-out rows scored per group (hash sample)
 
 

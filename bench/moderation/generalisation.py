@@ -40,6 +40,7 @@ from hegui.moderation.semantic.cache import EmbeddingCache  # noqa: E402
 from hegui.moderation.semantic.data import semantic_examples  # noqa: E402
 
 STOP = {"refuse", "block", "guide"}
+NO_RISK_HEADS = {"role_play", "goal_hijacking"}  # attack heads without an Annex A risk: no finding
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
@@ -75,7 +76,18 @@ def stopped(engine: PolicyModerator, texts: Iterable[str], direction: Direction 
     return [engine.check(t, direction).action.value in STOP for t in texts]
 
 
+def decide(scores: dict[str, float], lex_stop: bool, threshold: float, unsafe_gate: float) -> bool:
+    """The engine's input decision, simulated from head scores: a listed term or recognizer stops;
+    else any head at or over the rule threshold (``unsafe`` also over its own gate)."""
+    if lex_stop:
+        return True
+    return any(sc >= (max(threshold, unsafe_gate) if h == "unsafe" else threshold)
+               for h, sc in scores.items() if h not in NO_RISK_HEADS)
+
+
 def loso(data_dir: Path, only: set[str] | None, weight: float, band: tuple[float, float]) -> list[dict]:
+    """Per held-out group: scores of the fold's fast model and cascade for every held-out row, and
+    whether the lexicon and recognizers alone stop it; decisions at the shipped thresholds."""
     examples = semantic_examples(data_dir)
     cache = EmbeddingCache()
     texts = [e.text for e in examples]
@@ -85,22 +97,52 @@ def loso(data_dir: Path, only: set[str] | None, weight: float, band: tuple[float
     tf = term_counts(texts, cfg)
     logging.info("term counts for %d texts in %.0f s", len(texts), time.monotonic() - t0)
     enc = folds.CachedEncoder(cache)
+    plain = PolicyModerator.load(classifier=None, auto_reload_s=None)  # lexicon + recognizers
     out = []
     for group in sorted({folds.group_of(e.source) for e in examples}):
         if only and group not in only:
             continue
         fold = folds.make_fold(group, examples, tf, emb, cfg, enc, semantic_weight=weight, band=band)
-        labels = [e.label for e in fold.test]
-        row: dict = {"group": group}
-        for name, clf in (("fast", fold.fast), ("cascade", fold.cascade)):
-            m = metrics(labels, stopped(engine_for(clf), [e.text for e in fold.test]))
-            row.update({f"{name}_{k}": v for k, v in m.items() if k in ("recall", "fpr", "f1")})
-            row.update(n=m["n"], pos=m["pos"])
+        for e in fold.test:
+            out.append({"group": group, "label": e.label, "lang": e.lang,
+                        "lex": plain.check(e.text, Direction.INPUT).action.value in STOP,
+                        "fast": fold.fast.score(e.text), "cascade": fold.cascade.score(e.text)})
         st = fold.cascade.stats
-        row["semantic_share"] = st["semantic"] / max(st["texts"], 1)
-        logging.info("%s", row)
-        out.append(row)
+        logging.info("fold %s done: %d rows, semantic share %.2f", group, len(fold.test),
+                     st["semantic"] / max(st["texts"], 1))
     return out
+
+
+def loso_table(rows: list[dict], threshold: float, gate: float) -> list[dict]:
+    table_rows = []
+    for group in sorted({r["group"] for r in rows}):
+        part = [r for r in rows if r["group"] == group]
+        row: dict = {"group": group, "n": len(part), "pos": sum(r["label"] for r in part)}
+        for name in ("fast", "cascade"):
+            m = metrics([r["label"] for r in part], [decide(r[name], r["lex"], threshold, gate) for r in part])
+            row.update({f"{name}_{k}": m[k] for k in ("recall", "fpr", "f1")})
+        table_rows.append(row)
+    return table_rows
+
+
+def choose_thresholds(rows: list[dict], max_fpr: float = 0.03) -> tuple[float, float] | None:
+    """Rule threshold and ``unsafe`` gate that maximise held-out recall (mean over positive rows)
+    with held-out false positives (mean over negative rows) at most ``max_fpr`` — chosen on the
+    leave-one-source-out predictions, never on the challenge bank or the evaluation sets."""
+    best: tuple[float, tuple[float, float] | None] = (-1.0, None)
+    pos = [r for r in rows if r["label"]]
+    neg = [r for r in rows if not r["label"]]
+    for t in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
+        for g in (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98):
+            fpr = sum(decide(r["cascade"], r["lex"], t, g) for r in neg) / max(len(neg), 1)
+            rec = sum(decide(r["cascade"], r["lex"], t, g) for r in pos) / max(len(pos), 1)
+            if fpr <= max_fpr and rec > best[0]:
+                best = (rec, (t, g))
+    if best[1] is None:
+        logging.info("no threshold pair keeps held-out false positives at or under %.2f: keep the shipped ones", max_fpr)
+        return None
+    logging.info("chosen on LOSO: threshold %.2f, unsafe gate %.2f (recall %.3f)", *best[1], best[0])
+    return best[1]
 
 
 def by_group(rows: Iterable[evalsets.Row], flags: Sequence[bool], key) -> list[dict]:  # noqa: ANN001
@@ -166,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--skip-loso", action="store_true")
     ap.add_argument("--skip-shipped", action="store_true")
     ap.add_argument("--json", type=Path, help="write all results here")
+    ap.add_argument("--rows", type=Path, help="write the per-row held-out scores here")
+    ap.add_argument("--threshold", type=float, default=0.8, help="rule threshold for the LOSO table")
+    ap.add_argument("--gate", type=float, default=0.95, help="`unsafe` head gate for the LOSO table")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if not args.data_dir.is_dir():
@@ -174,10 +219,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict = {}
     if not args.skip_loso:
         lo, hi = (float(x) for x in args.band.split(","))
-        results["loso"] = loso(args.data_dir, set(args.folds.split(",")) if args.folds else None, args.weight, (lo, hi))
-        table("Leave-one-source-out (held-out group moderated by the engine)", results["loso"],
+        rows = loso(args.data_dir, set(args.folds.split(",")) if args.folds else None, args.weight, (lo, hi))
+        if args.rows:
+            args.rows.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        t, g = args.threshold, args.gate
+        results["loso"] = loso_table(rows, t, g)
+        table(f"Leave-one-source-out (held-out group; rule threshold {t}, unsafe gate {g})", results["loso"],
               ["group", "n", "pos", "fast_recall", "cascade_recall", "fast_fpr", "cascade_fpr", "fast_f1",
-               "cascade_f1", "semantic_share"])
+               "cascade_f1"])
+        results["loso_chosen"] = choose_thresholds(rows)
+        print(f"\nthresholds chosen on these held-out predictions (FPR ≤ 0.03): {results['loso_chosen']}")
     if not args.skip_shipped:
         for name, rows in shipped(args.data_dir).items():
             results[name] = rows

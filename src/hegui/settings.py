@@ -114,6 +114,8 @@ class ModerationSettings(_Section):
     threshold_profile: Literal["tc260-003-2024", "gbt45654-draft", "gbt45654-2025"] = "gbt45654-2025"
     stream_holdback_chars: int = Field(24, ge=0, le=4096)
     classifier: bool = True
+    # the semantic cascade stage (sentence encoder + heads + response judge); false = n-gram model only
+    semantic: bool = True
 
 
 class UpstreamSettings(_Section):
@@ -139,6 +141,51 @@ class AgreementSettings(_Section):
     directory: str = ""  # operator's agreement texts; empty = shipped texts
 
 
+class ThrottleRule(_Section):
+    """At most ``limit`` events per fixed window; past it, refused until the window ends or, with
+    ``lockout_seconds``, for that long. ``limit = 0`` switches the rule off."""
+
+    limit: int = Field(ge=0)
+    window_seconds: int = Field(ge=1)
+    lockout_seconds: int = Field(0, ge=0)
+
+
+def _rule(limit: int, window: int, lockout: int = 0) -> ThrottleRule:
+    return ThrottleRule(limit=limit, window_seconds=window, lockout_seconds=lockout)
+
+
+class ThrottleSettings(_Section):
+    """Rate limits and lockouts (GB/T 45654 / TC260-003 7: abuse protection; CSL Art 21).
+
+    Counters live in the database, so every gateway process sharing it enforces one limit."""
+
+    api_key_failures_per_ip: ThrottleRule = _rule(20, 60, 300)  # wrong API keys
+    api_key_requests: ThrottleRule = _rule(0, 60)  # requests per API key; 0 = off
+    login_failures_per_account: ThrottleRule = _rule(5, 900, 900)  # console + admin API
+    login_failures_per_ip: ThrottleRule = _rule(20, 900, 900)
+    sms_per_phone: ThrottleRule = _rule(1, 60)
+    sms_per_phone_daily: ThrottleRule = _rule(10, 86400)
+    sms_per_user: ThrottleRule = _rule(5, 3600)
+    sms_per_app: ThrottleRule = _rule(1000, 3600)
+    id_checks_per_user: ThrottleRule = _rule(5, 86400)
+    trusted_proxies: list[str] = []  # addresses whose X-Forwarded-For is believed
+    api_key_cache_seconds: float = Field(5.0, ge=0, le=300)  # revocation reaches other processes within this
+
+
+class ConsoleSettings(_Section):
+    session_hours: float = Field(8.0, gt=0, le=24)  # absolute lifetime of a console session
+    idle_minutes: int = Field(60, ge=1)  # a session unused this long ends
+
+
+class IdentitySettings(_Section):
+    """Real-name verification (DS Art 9; CSL Art 24)."""
+
+    accounts_per_identity: int = Field(3, ge=1)  # end-user accounts one verified person may hold
+    # "" = the development checksum-only verifier when demo_model is on, otherwise none;
+    # "module:attribute" = a factory ``(settings) -> IdCardVerifier`` for the operator's real check
+    id_card_verifier: str = ""
+
+
 class HeguiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEGUI_", env_nested_delimiter="__", extra="forbid")
 
@@ -152,6 +199,9 @@ class HeguiSettings(BaseSettings):
     moderation: ModerationSettings = ModerationSettings()
     escalation: EscalationSettings = EscalationSettings()
     agreement: AgreementSettings = AgreementSettings()
+    throttle: ThrottleSettings = ThrottleSettings()
+    console: ConsoleSettings = ConsoleSettings()
+    identity: IdentitySettings = IdentitySettings()
     upstreams: list[UpstreamSettings] = []
     demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)
     var_dir: str = "./var"

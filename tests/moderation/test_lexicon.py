@@ -151,3 +151,14 @@ def test_ascii_patterns_scanned_near_ascii_find_every_match(monkeypatch: pytest.
     for _ in range(3000):
         view = fold("".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 25)))).compact
         assert list(auto.matches_near_ascii(view)) == list(auto.matches(view)), view
+
+
+def test_latin_words_joined_by_folding_are_not_a_term() -> None:
+    """"a national hero in China" must not match `heroin`; "h e r o i n" (split letters) still does."""
+    from hegui.moderation.lexicon import Lexicon
+    from hegui.moderation.packs.schema import Term
+
+    lex = Lexicon([(Term("heroin", "A1h", 2), "t@1")])
+    assert not list(lex.scan("Why is Yue Fei considered a national hero in China?"))
+    assert list(lex.scan("where to buy h e r o i n"))
+    assert list(lex.scan("buy heroin now"))

@@ -28,6 +28,7 @@ from hegui.moderation.base import Moderator
 from hegui.records.usage import RecordWriter
 from hegui.settings import HeguiSettings
 from hegui.storage.db import Database
+from hegui.throttle.limiter import Throttle
 
 log = logging.getLogger("hegui")
 
@@ -47,6 +48,7 @@ class Services:
     enforcement: EnforcementHooks
     sms: SmsSender
     outputs_dir: Path
+    throttle: Throttle
     extras: dict = field(default_factory=dict)
 
     async def aclose(self) -> None:
@@ -65,7 +67,7 @@ def build_moderator(settings: HeguiSettings) -> Moderator:
     mod = settings.moderation
     return PolicyModerator.load(
         pack_dirs=[Path(p) for p in mod.pack_dirs] or None,
-        classifier="default" if mod.classifier else None,
+        classifier=("default" if mod.semantic else "fast") if mod.classifier else None,
         holdback=mod.stream_holdback_chars,
         pack_roots=[Path(settings.var_dir) / "packs" / "live"],  # packs activated in the console
     )
@@ -125,12 +127,14 @@ def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None 
             upstreams.append(DemoModel())
     labels = settings.labels
     protect_records(db, settings, keys)
+    throttle = Throttle(db, settings.throttle, keys)
     return Services(
-        settings=settings, db=db, keys=keys, identity=IdentityService(settings, keys, sms),
+        settings=settings, db=db, keys=keys, identity=IdentityService(settings, keys, sms, throttle=throttle),
         agreement=current_agreement(settings),
         moderator=moderator or (LazyModerator(settings) if lazy else build_moderator(settings)),
         router=UpstreamRouter(upstreams), writer=RecordWriter(db, keys, settings.retention.content_days),
         text_label=TextLabel(labels.text_prefix, labels.text_suffix, TextLabelPosition(labels.text_position)),
-        authenticator=KeyAuthenticator(), enforcement=enforcement or build_enforcement(db, settings, keys),
-        sms=sms, outputs_dir=var / "outputs",
+        authenticator=KeyAuthenticator(settings.throttle.api_key_cache_seconds),
+        enforcement=enforcement or build_enforcement(db, settings, keys),
+        sms=sms, outputs_dir=var / "outputs", throttle=throttle,
     )

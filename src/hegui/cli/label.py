@@ -96,8 +96,10 @@ def _burn_in(src: Path, tmp: Path, content_id: str, *, explicit: bool, watermark
 
         work = apply_explicit(src, tmp / f"explicit{src.suffix}")
     if watermark:
+        from hegui.labeling.explicit import check_image_file, default_policy
         from hegui.labeling.watermark import embed, payload_for_content_id
 
+        check_image_file(work, default_policy().image)  # bounded memory before the whole file is read
         marked = tmp / f"watermarked{src.suffix}"
         marked.write_bytes(embed(work.read_bytes(), payload_for_content_id(content_id)))
         work = marked

@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hegui.cases.errors import CsrfFailed
-from hegui.console.security import SESSION_COOKIE, Session, same_token, unsign
+from hegui.console import sessions
+from hegui.console.security import SESSION_COOKIE, Session, same_token
 from hegui.errors import Forbidden, HeguiError
 from hegui.records import audit
 from hegui.web.render import render
@@ -30,7 +31,11 @@ def services_of(request: Request) -> Services:
 
 
 def current(request: Request) -> Session | None:
-    return unsign(services_of(request).keys.session_key, request.cookies.get(SESSION_COOKIE))
+    """The live server-side session of this request, with the operator's current role (blocking:
+    call from a worker thread)."""
+    sv = services_of(request)
+    with sv.db.session() as s:
+        return sessions.load(s, request.cookies.get(SESSION_COOKIE), sv.settings.console)
 
 
 def actor(sess: Session) -> str:
@@ -70,7 +75,7 @@ async def action(request: Request, roles: tuple[str, ...], fn: Callable[[Session
     half-done because each desk/store method is one transaction.
     """
     sv = services_of(request)
-    sess = current(request)
+    sess = await run_in_threadpool(current, request)
     if sess is None:
         return RedirectResponse("/console/login", status_code=303)
     form = await request.form(max_files=2, max_part_size=5_000_000)

@@ -19,20 +19,16 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from hegui.cases.models import Case
-from hegui.console import cases_views, ops_views
+from hegui.console import cases_views, ops_views, sessions
 from hegui.console.auth import ALL, action, actor, page, services_of
-from hegui.console.security import (
-    LOGIN_CSRF_COOKIE,
-    SESSION_COOKIE,
-    new_session,
-    same_token,
-    sign,
-)
+from hegui.console.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, same_token
 from hegui.errors import AuthError, HeguiError
 from hegui.identity import admins
 from hegui.records import audit
 from hegui.storage.base import utcnow
 from hegui.storage.models import AuditEntry, UsageRecord
+from hegui.throttle import login as login_guard
+from hegui.throttle.errors import RateLimited
 from hegui.web.headers import SecurityHeaders
 from hegui.web.render import render
 
@@ -81,27 +77,39 @@ async def login(request: Request):
             raise AuthError(message_en="the console needs HTTPS (or a loopback address)",
                             message_zh="控制台须通过 HTTPS（或本机回环地址）访问")
         username, password = str(form.get("username", "")), str(form.get("password", ""))
+        peer = request.client.host if request.client else None
+        ip = sv.throttle.client_ip(peer, request.headers.get("x-forwarded-for"))
 
-        def check():
-            with sv.db.session() as s:
-                try:
-                    who = admins.authenticate(s, username, password)
-                except AuthError:
-                    audit.append(s, f"console:{username[:80]}", "console.login_failed", "console", {})
-                    s.commit()
-                    raise
-                audit.append(s, f"console:{who.username}", "console.login", "console", {"role": who.role})
-                return who.username, who.role
-        name, role = await run_in_threadpool(check)
+        def check() -> str:
+            login_guard.before_login(sv.throttle, username, ip)  # 429 while locked
+            try:
+                with sv.db.session() as s:
+                    try:
+                        who = admins.authenticate(s, username, password)
+                    except AuthError:
+                        audit.append(s, f"console:{username[:80]}", "console.login_failed", "console", {"ip": ip})
+                        s.commit()
+                        raise
+                    sessions.purge_expired(s)
+                    token, _ = sessions.open_session(s, who, sv.settings.console)
+                    audit.append(s, f"console:{who.username}", "console.login", "console", {"role": who.role})
+            except AuthError:
+                login_guard.login_failed(sv.throttle, username, ip)
+                raise
+            login_guard.login_succeeded(sv.throttle, username)
+            return token
+        token = await run_in_threadpool(check)
     except HeguiError as err:
-        token = secrets.token_urlsafe(16)
-        resp = render(request, "login.html", code=err.http_status, error=err, csrf=token, next=target)
-        resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request),
+        csrf = secrets.token_urlsafe(16)
+        resp = render(request, "login.html", code=err.http_status, error=err, csrf=csrf, next=target)
+        resp.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_secure(request),
                         path="/console")
+        if isinstance(err, RateLimited):
+            resp.headers["Retry-After"] = str(err.retry_after)
         return resp
     resp = RedirectResponse(target, status_code=303)
-    resp.set_cookie(SESSION_COOKIE, sign(sv.keys.session_key, new_session(name, role)), httponly=True,
-                    samesite="strict", secure=True, path="/", max_age=8 * 3600)
+    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=True, path="/",
+                    max_age=int(sv.settings.console.session_hours * 3600))
     resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
     return resp
 
@@ -110,6 +118,7 @@ async def login(request: Request):
 async def logout(request: Request):
     def done(sess, form):
         with services_of(request).db.session() as s:
+            sessions.close(s, request.cookies.get(SESSION_COOKIE))  # the cookie is worthless from now on
             audit.append(s, actor(sess), "console.logout", "console", {})
         resp = RedirectResponse("/console/login", status_code=303)
         resp.delete_cookie(SESSION_COOKIE, path="/")

@@ -26,8 +26,10 @@ def error_response(err: HeguiError, request: Request, request_id: str | None = N
     lang = request_lang(request)
     payload = {"type": _TYPES.get(err.http_status, "api_error"), "param": None, **err.to_dict(lang),
                "request_id": request_id or getattr(request.state, "request_id", None)}
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, AuthError) and err.http_status == 401 else None
-    return JSONResponse({"error": payload}, status_code=err.http_status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, AuthError) and err.http_status == 401 else {}
+    if getattr(err, "retry_after", None):  # 429 from hegui.throttle
+        headers["Retry-After"] = str(err.retry_after)
+    return JSONResponse({"error": payload}, status_code=err.http_status, headers=headers or None)
 
 
 def install(app: FastAPI) -> None:

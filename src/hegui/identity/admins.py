@@ -9,11 +9,11 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hegui.errors import AuthError, ValidationFailed
-from hegui.storage.models import AdminUser
+from hegui.errors import AuthError, NotFound, ValidationFailed
+from hegui.storage.models import AdminUser, ConsoleSession
 
 ROLES = ("admin", "reviewer", "auditor")
 _hasher = PasswordHasher()
@@ -54,4 +54,36 @@ def authenticate(s: Session, username: str, password: str) -> AdminUser:
         raise fail from None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return user
+
+
+def _operator(s: Session, username: str) -> AdminUser:
+    user = s.scalar(select(AdminUser).where(AdminUser.username == username))
+    if user is None:
+        raise NotFound(message_en=f"no operator {username!r}", message_zh=f"没有管理员账号 {username!r}")
+    return user
+
+
+def end_sessions(s: Session, user: AdminUser) -> int:
+    """Delete every console session of ``user`` (they must log in again)."""
+    return s.execute(delete(ConsoleSession).where(ConsoleSession.admin_id == user.id)).rowcount
+
+
+def set_role(s: Session, username: str, role: str) -> AdminUser:
+    """Change an operator's role; open sessions end, and every request reads the role anew."""
+    if role not in ROLES:
+        raise ValidationFailed(detail=f"role must be one of {', '.join(ROLES)}")
+    user = _operator(s, username)
+    if user.role != role:
+        user.role = role
+        end_sessions(s, user)
+    return user
+
+
+def set_active(s: Session, username: str, active: bool) -> AdminUser:
+    """Disable (or re-enable) an operator; disabling ends every open session at once."""
+    user = _operator(s, username)
+    user.active = active
+    if not active:
+        end_sessions(s, user)
     return user

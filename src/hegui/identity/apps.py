@@ -35,18 +35,33 @@ def issue_key(s: Session, app: App) -> str:
     return key
 
 
-def revoke_key(s: Session, key_id: str) -> None:
+def revoke_key(s: Session, key_id: str) -> str | None:
+    """Mark the key revoked; returns its hash (for :meth:`KeyAuthenticator.forget`)."""
     row = s.get(ApiKey, key_id)
-    if row is not None and row.revoked_at is None:
+    if row is None:
+        return None
+    if row.revoked_at is None:
         row.revoked_at = utcnow()
+    return row.key_hash
 
 
 class KeyAuthenticator:
-    """Resolves a bearer key to an app id, with a short in-process cache (revocation ≤ ttl)."""
+    """Resolves a bearer key to an app id, with a short in-process cache.
 
-    def __init__(self, ttl_seconds: float = 30.0) -> None:
+    A revocation made through this process takes effect at once (:meth:`forget`); other
+    processes sharing the database see it within ``ttl_seconds``
+    (``throttle.api_key_cache_seconds``, default 5 s; 0 disables the cache)."""
+
+    def __init__(self, ttl_seconds: float = 5.0) -> None:
         self.ttl = ttl_seconds
         self._cache: dict[str, tuple[float, str]] = {}
+
+    def forget(self, key_hash: str | None = None) -> None:
+        """Drop one key (by its hash) from the cache, or everything when ``None``."""
+        if key_hash is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(key_hash, None)
 
     def cached(self, key: str | None) -> str | None:
         if not key:
@@ -67,7 +82,8 @@ class KeyAuthenticator:
                         .where(ApiKey.key_hash == digest)).first()
         if row is None or row.revoked_at is not None or not row.active:
             raise AuthError(message_en="invalid or revoked API key", message_zh="API 密钥无效或已吊销")
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[digest] = (now + self.ttl, row.app_id)
+        if self.ttl > 0:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now + self.ttl, row.app_id)
         return row.app_id

@@ -1,37 +1,70 @@
 """End-user registration, real-identity verification and the checks before generation.
 
 Real identity (Deep Synthesis Art 9; CSL Art 24, Art 26 after 2026-01-01) by mainland mobile
-number with a one-time code, resident ID card number (GB 11643), USCC for organisations
-(GB 32100) or the national online identity service. Unverified users get no generation.
+number with a one-time code, resident ID card number confirmed by an identity verifier
+(:mod:`hegui.identity.verifiers`), USCC for organisations (GB 32100) or the national online
+identity service. Unverified users get no generation.
+
+Minor status comes from a verified identity only. A person whose age no identity check has
+established (verified by mobile number or national-identity token alone) is served in minor mode
+— the minor policy profile, quiet hours and the under-16 daily limit — until an ID-card check
+confirms an adult (Interim Measures Art 10; fail closed). Self-declared birth dates are not used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hegui import codes
-from hegui.errors import IdentityError, UnknownUser, ValidationFailed
+from hegui.errors import IdentityError, MinorRestriction, UnknownUser, ValidationFailed
 from hegui.identity.agreement import Agreement
+from hegui.identity import persons
 from hegui.identity.crypto import KeyRing, mask_id_card, mask_phone, token_hash
 from hegui.identity.minors import AgeMarks, MinorPolicy, is_minor
 from hegui.identity.sms import NationalIdentityVerifier, SmsSender
+from hegui.identity.verifiers import IdCardVerifier, build_id_verifier, normalise_id_number
 from hegui.settings import HeguiSettings
 from hegui.storage.base import utcnow
 from hegui.storage.models import AgreementAcceptance, EndUser, OtpChallenge, UsageRecord
 
+if TYPE_CHECKING:
+    from hegui.throttle.limiter import Throttle
+
 
 class IdentityService:
     def __init__(self, settings: HeguiSettings, keys: KeyRing, sms: SmsSender,
-                 national: NationalIdentityVerifier | None = None) -> None:
+                 national: NationalIdentityVerifier | None = None, *, id_verifier: IdCardVerifier | None = None,
+                 throttle: Throttle | None = None) -> None:
         self.settings = settings
         self.keys = keys
         self.sms = sms
         self.national = national
+        self.id_verifier = id_verifier or build_id_verifier(settings)
+        self.throttle = throttle
         self.minors = MinorPolicy(settings.minors)
+
+    # -- rate limits (own transaction: call before opening the request's session) -------------
+    def before_sms(self, app_id: str, external_id: str, phone: str) -> None:
+        """Count a code sent to ``phone`` for this user; raises RateLimited (429) past any of
+        ``throttle.sms_per_phone``, ``sms_per_phone_daily``, ``sms_per_user``, ``sms_per_app``."""
+        if self.throttle is None:
+            return
+        phone = codes.check_mobile(phone)
+        self.throttle.hit("sms_per_phone", phone, hint=mask_phone(phone))
+        self.throttle.hit("sms_per_phone_daily", phone, hint=mask_phone(phone))
+        self.throttle.hit("sms_per_user", f"{app_id}:{external_id}", hint=f"app {app_id} user")
+        self.throttle.hit("sms_per_app", app_id, hint=f"app {app_id}")
+
+    def before_id_check(self, app_id: str, external_id: str) -> None:
+        """Count an identity check for this user (``throttle.id_checks_per_user``): each costs a
+        call to the verifier and failed ones would otherwise allow guessing."""
+        if self.throttle is not None:
+            self.throttle.hit("id_checks_per_user", f"{app_id}:{external_id}", hint=f"app {app_id} user")
 
     # -- lookup -------------------------------------------------------------------------------
     def get(self, s: Session, app_id: str, external_id: str) -> EndUser:
@@ -88,14 +121,18 @@ class IdentityService:
         self._mark_verified(user, "mobile")
         return user
 
-    def verify_id_card(self, s: Session, user: EndUser, number: str) -> EndUser:
-        number = codes.check_id_card(number)
+    def verify_id_card(self, s: Session, user: EndUser, number: str, person_name: str | None = None) -> EndUser:
+        """Verify through the identity verifier (the only way an ID number becomes verified) and
+        link the account to that person, within the per-person account cap."""
+        number = normalise_id_number(number)
         if user.kind != "person":
             raise ValidationFailed(detail="ID card verification is for persons; organisations use the USCC")
+        self.id_verifier.confirm(number, person_name)
         marks = AgeMarks.from_birth_date(codes.id_card_birth_date(number))
+        persons.link(s, user, persons.identity_ref(self.keys, "id_card", number), "id_card", self.id_verifier.name,
+                     marks, self.settings.identity.accounts_per_identity)
         user.id_hmac = self.keys.pseudonym(number, "id_card")
         user.id_masked = mask_id_card(number)
-        user.age14_on, user.age16_on, user.adult_on = marks.age14_on, marks.age16_on, marks.adult_on
         if self.settings.security.store_full_identity:
             user.id_enc = self.keys.seal(number, user.id.encode())
         self._mark_verified(user, "id_card")
@@ -114,6 +151,8 @@ class IdentityService:
         if not subject:
             raise ValidationFailed(message_en="national online identity token was not accepted",
                                    message_zh="国家网络身份认证凭证未通过验证")
+        persons.link(s, user, persons.identity_ref(self.keys, "national_id", subject), "national_id",
+                     type(self.national).__name__, None, self.settings.identity.accounts_per_identity)
         user.id_hmac = self.keys.pseudonym(subject, "national_id")
         self._mark_verified(user, "national_id")
         return user
@@ -136,7 +175,8 @@ class IdentityService:
         return user
 
     def record_guardian_consent(self, s: Session, user: EndUser, guardian_id_number: str) -> EndUser:
-        number = codes.check_id_card(guardian_id_number)
+        number = normalise_id_number(guardian_id_number)
+        self.id_verifier.confirm(number, None)
         if is_minor(AgeMarks.from_birth_date(codes.id_card_birth_date(number)).adult_on, dt.date.today()):
             raise ValidationFailed(message_en="the guardian must be an adult", message_zh="监护人须为成年人")
         user.guardian_ref = self.keys.pseudonym(number, "guardian")
@@ -161,14 +201,31 @@ class IdentityService:
         if user.agreement_version != agreement.version or user.agreement_hash != agreement.text_hash:
             raise IdentityError(message_en=f"please accept the current service agreement (version {agreement.version})",
                                 message_zh=f"请先阅读并同意当前版本的服务协议（版本 {agreement.version}）")
+        if user.kind != "person":
+            return "default"
         local_today = self.minors.local_now(now).date()
-        if not is_minor(user.adult_on, local_today):
+        confirmed = persons.age_confirmed(user)
+        if confirmed and not is_minor(user.adult_on, local_today):
             return "default"
         since = self.minors.day_start_utc(now)
         used = s.scalar(select(func.count()).select_from(UsageRecord).where(
             UsageRecord.user_id == user.id, UsageRecord.created_at >= since,
             UsageRecord.status.in_(("ok", "refused", "cut")))) or 0
-        self.minors.enforce(age14_on=user.age14_on, age16_on=user.age16_on,
-                            has_guardian_consent=user.guardian_consent_at is not None,
-                            requests_today=used, now=now)
+        try:
+            # unconfirmed age: the strictest minor limits, no guardian step (the age is unknown)
+            self.minors.enforce(age14_on=user.age14_on if confirmed else None,
+                                age16_on=user.age16_on if confirmed else dt.date.max,
+                                has_guardian_consent=user.guardian_consent_at is not None,
+                                requests_today=used, now=now)
+        except MinorRestriction as err:
+            if confirmed:
+                raise
+            raise MinorRestriction(
+                message_en=err.message("en") + " (age not confirmed by an ID-card check: minor mode applies "
+                                               "until one confirms an adult)",
+                message_zh=err.message("zh") + "（未经身份证核验确认年龄，在核验确认成年之前按未成年人模式服务）") from err
         return self.settings.minors.policy_profile
+
+    def linked_accounts(self, s: Session, user: EndUser) -> list[EndUser]:
+        """Other accounts of the same verified person or mobile number (sanctions follow them)."""
+        return persons.linked_accounts(s, user)

@@ -46,6 +46,7 @@ class ReadResult:
     found: list[FoundLabel] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    too_large: bool = False  # a processing limit was hit: the file was refused, not parsed
 
     @property
     def verdict(self) -> str:
@@ -136,7 +137,8 @@ def read_label(data: Buffer, *, filename: str | None = None, policy: LabelPolicy
         with translate(carrier.format_id):
             found = carrier.read(data)
     except (LabelFileCorrupt, LabelFileTooLarge, LabelCarrierUnsupported) as exc:
-        return ReadResult(None, carrier.format_id, [], [f"corrupt: {exc.message('en')}"], notes)
+        return ReadResult(None, carrier.format_id, [], [f"corrupt: {exc.message('en')}"], notes,
+                          too_large=isinstance(exc, LabelFileTooLarge))
     return _summarise(carrier.format_id, found, notes)
 
 

@@ -145,6 +145,14 @@ def _inspect_bytes(data: Any, name: str, filename: str | None, declared: Declare
         res._raise("possible", "uploader declared the content AI-generated (Art 10 ¶1)")
     if res.carrier in _TEXT_CARRIERS or (path is not None and path.suffix.lower() in TEXT_EXTENSIONS):
         _explicit_text(data, res, policy)
+    if rr.too_large and (check_c2pa or check_watermark):
+        # the file already broke a processing limit: feed it to no further parser (bounded memory)
+        res.warnings.append("C2PA and watermark not checked: the file exceeds a processing limit")
+        check_c2pa = check_watermark = False
+    if check_watermark and len(data) > policy.max_watermark_bytes:
+        res.watermark = {"checked": False, "reason": f"file larger than max_watermark_bytes "
+                                                     f"({policy.max_watermark_bytes})"}
+        check_watermark = False
     if check_c2pa and res.carrier in ("jpeg", "png", "webp", "gif", "tiff", "heif", "mp4", "wav", "mp3", "pdf", "flac"):
         if path is not None:  # stream the file: a multi-GB video is not copied into memory
             with path.open("rb") as fh:
@@ -157,7 +165,7 @@ def _inspect_bytes(data: Any, name: str, filename: str | None, declared: Declare
                                              f"(validation {c.validation_state})")
         if c.presence == "error" and c.error:
             res.warnings.append(f"c2pa: {c.error}")
-    if check_watermark and res.carrier in _IMAGE_FORMATS and len(data) <= policy.max_in_memory_bytes:
+    if check_watermark and res.carrier in _IMAGE_FORMATS:
         _watermark(bytes(data), res, policy)
     if declared == "human" and res.klass != "none":
         res.evidence.append("uploader declared human-made content, but the evidence above says otherwise")

@@ -39,6 +39,14 @@ class LabelPolicy(BaseModel):
     max_meta_box_bytes: int = Field(256 << 20, gt=0)
     max_in_memory_bytes: int = Field(1 << 30, gt=0)
     max_zip_uncompressed_bytes: int = Field(512 << 20, gt=0)
+    # hostile-input bounds (security-labels.md): structural items walked per file (chunks, boxes,
+    # segments, elements, pages); one tag block handed to a library parser (ID3v2, FLAC metadata,
+    # Ogg header packets, zip directory); whole file decoded for the inspector's watermark check;
+    # head of a text file searched for a label.
+    max_container_items: int = Field(1_000_000, gt=0)
+    max_tag_bytes: int = Field(64 << 20, gt=0)
+    max_watermark_bytes: int = Field(64 << 20, gt=0)
+    max_text_head_bytes: int = Field(16 << 20, gt=0)
     max_zip_ratio: int = Field(200, gt=0)
     c2pa_ai_class: InspectClass = "suspected"
     watermark_class: InspectClass = "suspected"

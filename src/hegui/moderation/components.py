@@ -18,17 +18,22 @@ FAILURE_LOG_EVERY_S = 60.0  # a failing component is logged at most this often (
 
 
 def load_component(kind: str, spec: Any) -> tuple[Any, str]:
-    """Load the classifier / recognizer registry; (None, "disabled") when switched off,
+    """Load the classifier (``"default"``: the cascade; ``"fast"``: the n-gram model alone) or the
+    recognizer registry; (None, "disabled") when switched off,
     (None, "unavailable: …") when it cannot load (the engine then marks verdicts degraded)."""
     if spec is None:
         return None, "disabled"
-    if spec != "default":
+    if spec not in ("default", "fast"):
         return spec, "given"
     try:
-        if kind == "classifier":
+        if kind == "classifier" and spec == "fast":  # the n-gram model alone (operator's choice)
             from hegui.moderation.classifier import Classifier  # type: ignore[attr-defined]
 
-            return Classifier.load_default(), "loaded"
+            return Classifier.load_default(), "loaded (fast stage only)"
+        if kind == "classifier":  # the cascade: n-gram model + semantic stage + response judge
+            from hegui.moderation.semantic.cascade import CascadeClassifier
+
+            return CascadeClassifier.load_default(), "loaded (cascade)"
         from hegui.moderation.recognizers import RecognizerRegistry  # type: ignore[attr-defined]
 
         return RecognizerRegistry.default(), "loaded"

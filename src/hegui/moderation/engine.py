@@ -33,6 +33,7 @@ from hegui.moderation.base import (
     Verdict,
 )
 from hegui.moderation.components import ComponentHealth, load_component
+from hegui.moderation.heads import MAX_EVIDENCE, UNSPECIFIED, add_head_findings, mask_spans
 from hegui.moderation.lexicon import Lexicon
 from hegui.moderation.normalize import Folded, fold, readable
 from hegui.moderation.packs.loader import MANIFEST, load_packs, pack_mtime, shipped_pack_dirs
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 SEGMENT = 1 << 20  # texts longer than this are checked in segments (bounded memory)
 SEGMENT_OVERLAP = 512
 DISGUISE_RATIO = 0.3  # above this share of removed/changed characters the classifier also sees the fold
-MAX_EVIDENCE = 16
 PI_RISKS = ("A4e", "A4f")
 STREAM_CHECK_EVERY = 128  # full stream checks at most every this many new characters
 
@@ -68,7 +68,6 @@ def _build_state(dirs: Sequence[Path], taxonomy: Taxonomy) -> _State:
     return _State(kept, lexicon, Policy(kept, taxonomy), label, tuple(pack_mtime(p) for p in kept))
 
 
-UNSPECIFIED = "/unspecified"  # evidence suffix: a broad head fired and nothing named the risk
 
 
 def _expand(dirs: Sequence[Path], roots: Sequence[Path]) -> list[Path]:
@@ -222,7 +221,8 @@ class PolicyModerator:
         pi_findings: list[Any] = []
         degraded = list(self.health.unavailable)
         folds = self._lexicon_findings(state, text, findings)
-        if not self._classifier_findings(state, text, folds, profile, findings):
+        prompt = context.prompt if context is not None and direction is Direction.OUTPUT else None
+        if not self._classifier_findings(state, text, folds, profile, findings, prompt):
             degraded.append("classifier")
         if not self._pi_findings(text, pi, pi_findings, findings):
             degraded.append("recognizers")
@@ -289,7 +289,7 @@ class PolicyModerator:
         return folds
 
     def _classifier_findings(self, state: _State, text: str, folds: list[Folded], profile: str,
-                             findings: dict[str, RiskFinding]) -> bool:
+                             findings: dict[str, RiskFinding], prompt: str | None = None) -> bool:
         """Add classifier scores over the whole text (the classifier scores long texts in windows:
         no length cap, so benign padding cannot push a request out of its sight). A head naming one
         risk scores that risk; a broad head (``unsafe``) scores the risk of its members with the
@@ -310,6 +310,8 @@ class PolicyModerator:
             for variant in extra:
                 for head, sc in clf.score(variant).items():
                     scores[head] = max(scores.get(head, 0.0), sc)
+            if prompt and hasattr(clf, "score_response"):  # an answer, read with its question
+                scores = dict(clf.score_response(prompt, text, scores))
             head_risks = clf.head_risks
             scores = {str(h): float(sc) for h, sc in scores.items()}
             if any(not 0.0 <= sc <= 1.0 for sc in scores.values()):  # NaN included
@@ -330,32 +332,7 @@ class PolicyModerator:
                 got = cache[head] = [r for r in head_risks.get(head, ()) if r in self._risk_ids]
             return got
 
-        specific: dict[str, float] = {}
-        for head, sc in scores.items():
-            risks = known(head)
-            if len(risks) == 1 and sc >= policy.head_threshold(profile, head):
-                specific[risks[0]] = max(specific.get(risks[0], 0.0), float(sc))
-        span = len(text)
-        for head, sc in sorted(scores.items(), key=lambda kv: len(head_risks.get(kv[0], ()))):
-            risks = known(head)
-            if not risks or float(sc) < policy.head_threshold(profile, head):
-                continue
-            unnamed = False
-            if len(risks) == 1:
-                rid = risks[0]
-            else:
-                def strength(r: str) -> float:
-                    return max(specific.get(r, 0.0), findings[r].score if r in findings else 0.0)
-                best = max(risks, key=strength)
-                # nothing names the risk: record it under the head's last risk, say so in the evidence
-                rid = best if strength(best) > 0 else risks[-1]
-                unnamed = strength(best) < policy.rule(profile, best).flag_threshold
-            f = findings.setdefault(rid, RiskFinding(rid, 0.0))
-            if sc > f.score:
-                f.score = float(sc)
-            if len(f.evidence) < MAX_EVIDENCE and sc >= policy.rule(profile, rid).flag_threshold:
-                tag = UNSPECIFIED if unnamed else ""
-                f.evidence.append(Evidence(0, span, "", f"classifier:{head}={float(sc):.3f}{tag}"))
+        add_head_findings(scores, head_risks, known, policy, profile, findings, len(text))
         return True
 
     def _pi_findings(self, text: str, findings: dict[str, RiskFinding], out: list[Any],
@@ -432,20 +409,5 @@ class PolicyModerator:
             verdict.guidance = list(guided.values())
         to_mask = [f for a, f, _ in kept if a is Action.MASK]
         if to_mask:
-            verdict.masked_text = self._mask(text, to_mask, pi_findings)
+            verdict.masked_text = mask_spans(text, to_mask, pi_findings, self._recognizers)
         return verdict
-
-    def _mask(self, text: str, to_mask: list[RiskFinding], pi_findings: list[Any]) -> str:
-        spans = [(ev.start, ev.end) for f in to_mask for ev in f.evidence if ev.end > ev.start and ev.text]
-        pi_spans = {(p.start, p.end) for p in pi_findings}
-        if self._recognizers is not None and spans and all(s in pi_spans for s in spans):
-            try:
-                keep = [p for p in pi_findings if (p.start, p.end) in set(spans)]
-                return str(self._recognizers.mask(text, keep))
-            except Exception as exc:  # noqa: BLE001 - fall back to plain masking
-                log.warning("recognizer masking failed: %s", exc)
-        chars = list(text)
-        for s, e in spans:
-            for i in range(max(s, 0), min(e, len(chars))):
-                chars[i] = "*"
-        return "".join(chars)

@@ -33,6 +33,7 @@ SEVERITY_SCORE = {1: 0.6, 2: 0.85, 3: 1.0}
 WINDOW = 1 << 16  # characters of folded text per automaton call
 MAX_HITS_PER_TERM = 8
 _ASCII = re.compile(r"[\x00-\x7f]")
+_NON_WORD = re.compile(r"[\W_]+")
 NEAR_ASCII_MIN = 8192  # longer folded texts scan ASCII-bearing patterns only around ASCII characters
 
 
@@ -47,6 +48,7 @@ class _Entry:
     homophones: bool
     prefix: bool  # listed as "word*": no boundary needed after it
     score: float  # from the severity
+    single_word: bool = False  # one Latin word: must not match across words of the text ("hero in")
 
 
 @dataclass(slots=True)
@@ -180,7 +182,8 @@ class Lexicon:
             near = tuple(f for f in map(fold_term, term.near) if f)
             entry = _Entry(term, pack, folded, near, tuple(near_words.setdefault(n, len(near_words)) for n in near),
                            tuple(f for f in map(fold_term, term.exclude) if f), "h" in flags,
-                           text is not term.text, SEVERITY_SCORE.get(term.severity, 0.85))
+                           text is not term.text, SEVERITY_SCORE.get(term.severity, 0.85),
+                           folded.isascii() and not _NON_WORD.search(text))
             idx = len(self._entries)
             self._entries.append(entry)
             for v in variants(folded, pinyin="p" in flags, initials="i" in flags):
@@ -296,4 +299,17 @@ class Lexicon:
             c = compact[e - 1]
             if c.isalnum() and (c < "\x80" or not is_han(c)) and _is_word_char(orig[o_end]):
                 return None
+        if entry.single_word and _spans_words(orig, o_start, o_end):
+            return None  # "hero in" is not "heroin": Latin words joined by folding are not a term
         return TermHit(entry.term, entry.pack, kind, exact, o_start, o_end, entry.score)
+
+
+def _spans_words(orig: str, start: int, end: int) -> bool:
+    """True when a Latin match covers two or more ordinary words of the original text (pieces of
+    two or more letters between separators): split single letters ("k i l l") are evasion, split
+    words are just adjacent words."""
+    span = orig[start:end]
+    if span.isalnum():
+        return False
+    pieces = [p for p in _NON_WORD.split(span) if p]
+    return len(pieces) > 1 and min(len(p) for p in pieces) >= 2

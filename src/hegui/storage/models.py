@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hegui.storage.base import Base, new_id, utcnow
@@ -54,6 +54,9 @@ class EndUser(Base):
     id_hmac: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     id_masked: Mapped[str | None] = mapped_column(String(24), default=None)
     id_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # the verified person behind the account (verified_identities.ref): sanctions, minor status
+    # and the per-person account cap follow the person, not the account
+    identity_ref: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     uscc: Mapped[str | None] = mapped_column(String(18), default=None)  # organisations' code is public
     adult_on: Mapped[dt.date | None] = mapped_column(Date, default=None)  # 18th birthday
     age14_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
@@ -169,3 +172,40 @@ class ReviewItem(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     note: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class VerifiedIdentity(Base):
+    """A person confirmed by an identity verifier, named by a keyed HMAC of the normalised ID
+    number (key outside the database, PIPL Art 51). Holds only the age marks the rules need."""
+
+    __tablename__ = "verified_identities"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # id_card | national_id
+    verifier: Mapped[str] = mapped_column(String(60))  # which verifier confirmed it
+    adult_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    age14_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    age16_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_verified_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RateCounter(Base):
+    """Fixed-window event counter with an optional lockout, shared by every gateway process."""
+
+    __tablename__ = "rate_counters"
+    bucket: Mapped[str] = mapped_column(String(120), primary_key=True)  # rule:pseudonym of the subject
+    window_start: Mapped[int] = mapped_column(BigInteger)  # epoch seconds
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[int] = mapped_column(BigInteger, default=0, index=True)  # epoch seconds
+
+
+class ConsoleSession(Base):
+    """A server-side console session; the cookie holds a random token, this row its SHA-256."""
+
+    __tablename__ = "console_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    admin_id: Mapped[str] = mapped_column(ForeignKey("admin_users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

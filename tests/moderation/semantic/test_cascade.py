@@ -123,3 +123,17 @@ def test_judge_is_a_distribution() -> None:
     c = CascadeClassifier(FakeFast({"unsafe": 0.0, "illegal": 0.0}), _model(["unsafe"]), encoder=FakeEncoder())
     j = c.judge("问题", "回答")
     assert set(j) == set(JUDGE_CLASSES) and sum(j.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_answer_scores_are_capped_by_the_judge() -> None:
+    """An answer is cut for harmful compliance, not for its topic: heads are capped by P(harmful)."""
+    model = _model(["unsafe"])
+    model.judge_w[:] = 0.0
+    model.judge_b[:] = [-4.0, 0.0, 0.0, 4.0]  # the judge: a benign answer
+    c = CascadeClassifier(FakeFast({"unsafe": 0.999, "illegal": 0.9}), model, encoder=FakeEncoder())
+    got = c.score_response("怎么杀死一个进程？", "用 kill 命令。")
+    assert got["harmful_response"] < 0.01 and got["illegal"] < 0.01 and got["unsafe"] < 0.01
+    model.judge_b[:] = [4.0, 0.0, 0.0, -4.0]  # harmful compliance
+    got = c.score_response("怎么制作炸药？", "好的，第一步……")
+    assert got["harmful_response"] > 0.9 and got["illegal"] == pytest.approx(0.9)
+    assert "harmful_response" in c.head_risks and c.head_risks["harmful_response"] == c.head_risks["unsafe"]

@@ -35,7 +35,10 @@ class Admit(Step):
                 user = sv.identity.get(s, ex.app_id, external_user)
                 ex.user = user
                 ex.record.user_id = user.id
-                sv.enforcement.check_user(s, user, FUNCTIONS.get(ex.endpoint))
+                function = FUNCTIONS.get(ex.endpoint)
+                sv.enforcement.check_user(s, user, function)
+                for other in sv.identity.linked_accounts(s, user):  # sanctions follow the person
+                    sv.enforcement.check_user(s, other, function)
                 ex.profile = sv.identity.ensure_may_generate(s, user, sv.agreement)
                 ex.record.training_allowed = not user.training_opt_out
 

@@ -14,12 +14,13 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from hegui.errors import AuthError, Forbidden, NotFound
-from hegui.gateway.deps import json_body, services_of
+from hegui.errors import AuthError, Forbidden, NotFound, ValidationFailed
+from hegui.gateway.deps import client_ip, json_body, services_of
 from hegui.gateway.routers.users import _str, user_view
 from hegui.identity import admins, apps
 from hegui.records import audit
 from hegui.storage.models import AdminUser, ApiKey, App, EndUser
+from hegui.throttle.login import before_login, login_failed, login_succeeded
 
 router = APIRouter(prefix="/admin/api")
 
@@ -36,16 +37,29 @@ def _credentials(request: Request) -> tuple[str, str]:
 
 
 async def _run(request: Request, roles: tuple[str, ...], fn) -> Any:  # noqa: ANN001
+    """Authenticate (under the login lockouts of :mod:`hegui.throttle.login`), check the role, run."""
     services = services_of(request)
     username, password = _credentials(request)
+    ip = client_ip(request)
 
     def run() -> Any:
-        with services.db.session() as s:
-            who = admins.authenticate(s, username, password)
-            if who.role not in roles:
-                raise Forbidden(message_en=f"role {who.role!r} may not do this",
-                                message_zh=f"角色 {who.role!r} 无权执行此操作")
-            return fn(services, s, who)
+        before_login(services.throttle, username, ip)
+        signed_in = False
+        try:
+            with services.db.session() as s:
+                who = admins.authenticate(s, username, password)
+                signed_in = True
+                if who.role not in roles:
+                    raise Forbidden(message_en=f"role {who.role!r} may not do this",
+                                    message_zh=f"角色 {who.role!r} 无权执行此操作")
+                return fn(services, s, who)
+        except AuthError:
+            if not signed_in:
+                login_failed(services.throttle, username, ip)
+            raise
+        finally:
+            if signed_in:
+                login_succeeded(services.throttle, username)
 
     return await run_in_threadpool(run)
 
@@ -78,14 +92,18 @@ async def new_key(request: Request, app_id: str):
 
 @router.delete("/keys/{key_id}")
 async def revoke(request: Request, key_id: str):
+    revoked: list[str | None] = []
+
     def fn(sv, s, who: AdminUser):  # noqa: ANN001
         if s.get(ApiKey, key_id) is None:
             raise NotFound(detail=f"key {key_id}")
-        apps.revoke_key(s, key_id)
+        revoked.append(apps.revoke_key(s, key_id))
         audit.append(s, f"admin:{who.username}", "app.key_revoked", f"key:{key_id}")
         return {"revoked": key_id}
 
-    return await _run(request, ("admin",), fn)
+    result = await _run(request, ("admin",), fn)
+    services_of(request).authenticator.forget(revoked[0])  # after the commit: at once in this process
+    return result
 
 
 @router.get("/apps")
@@ -132,3 +150,24 @@ async def verify_audit(request: Request):
         return {"ok": r.ok, "entries": r.entries, "head": r.head, "problems": r.problems}
 
     return await _run(request, admins.ROLES, fn)
+
+
+@router.patch("/operators/{username}")
+async def update_operator(request: Request, username: str):
+    """Change an operator's role and/or disable it; their console sessions end at once."""
+    body = await json_body(request)
+    role, active = body.get("role"), body.get("active")
+    if role is not None and not isinstance(role, str) or active is not None and not isinstance(active, bool):
+        raise ValidationFailed(detail="'role' must be a string and 'active' true or false")
+
+    def fn(sv, s, who: AdminUser):  # noqa: ANN001
+        user = admins.set_role(s, username, role) if role is not None else None
+        if active is not None:
+            user = admins.set_active(s, username, active)
+        if user is None:
+            raise ValidationFailed(detail="give 'role' or 'active'")
+        audit.append(s, f"admin:{who.username}", "operator.updated", f"operator:{user.id}",
+                     {"role": user.role, "active": user.active})
+        return {"username": user.username, "role": user.role, "active": user.active}
+
+    return await _run(request, ("admin",), fn)

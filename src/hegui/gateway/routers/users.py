@@ -36,11 +36,15 @@ def _str(body: dict[str, Any], key: str) -> str:
 
 
 async def _with_user(request: Request, external_id: str, action: str,
-                     fn: Callable[[Any, Any, EndUser], Any]) -> dict[str, Any]:
+                     fn: Callable[[Any, Any, EndUser], Any],
+                     before: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """``before(app_id)`` runs first, outside the action's transaction (rate limits)."""
     services = services_of(request)
     app_id = await app_id_of(request)
 
     def run() -> dict[str, Any]:
+        if before is not None:
+            before(app_id)
         with services.db.session() as s:
             user = services.identity.get(s, app_id, external_id)
             extra = fn(services, s, user)
@@ -80,8 +84,10 @@ async def get_user(request: Request, external_id: str):
 @router.post("/users/{external_id}/verify/mobile")
 async def start_mobile(request: Request, external_id: str):
     phone = _str(await json_body(request), "phone")
+    identity = services_of(request).identity
     return await _with_user(request, external_id, "identity.mobile_code_sent",
-                            lambda sv, s, u: {"challenge_id": sv.identity.start_mobile(s, u, phone)})
+                            lambda sv, s, u: {"challenge_id": sv.identity.start_mobile(s, u, phone)},
+                            before=lambda app_id: identity.before_sms(app_id, external_id, phone))
 
 
 @router.post("/users/{external_id}/verify/mobile/confirm")
@@ -94,9 +100,12 @@ async def confirm_mobile(request: Request, external_id: str):
 
 @router.post("/users/{external_id}/verify/id-card")
 async def verify_id_card(request: Request, external_id: str):
-    number = _str(await json_body(request), "id_number")
+    body = await json_body(request)
+    number, name = _str(body, "id_number"), body.get("name") if isinstance(body.get("name"), str) else None
+    identity = services_of(request).identity
     return await _with_user(request, external_id, "identity.verified.id_card",
-                            lambda sv, s, u: sv.identity.verify_id_card(s, u, number) and None)
+                            lambda sv, s, u: sv.identity.verify_id_card(s, u, number, name) and None,
+                            before=lambda app_id: identity.before_id_check(app_id, external_id))
 
 
 @router.post("/users/{external_id}/verify/uscc")
@@ -130,8 +139,10 @@ async def accept_agreement(request: Request, external_id: str):
 @router.post("/users/{external_id}/guardian-consent")
 async def guardian_consent(request: Request, external_id: str):
     number = _str(await json_body(request), "guardian_id_number")
+    identity = services_of(request).identity
     return await _with_user(request, external_id, "minor.guardian_consent",
-                            lambda sv, s, u: sv.identity.record_guardian_consent(s, u, number) and None)
+                            lambda sv, s, u: sv.identity.record_guardian_consent(s, u, number) and None,
+                            before=lambda app_id: identity.before_id_check(app_id, external_id))
 
 
 @router.put("/users/{external_id}/training-opt-out")

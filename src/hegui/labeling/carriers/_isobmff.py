@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch
+from hegui.labeling.carriers._util import Budget
 
 _CONTAINERS = {b"moov", b"udta", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"iprp", b"ipco"}
 
@@ -27,9 +28,12 @@ class Box:
         return self.offset + self.size
 
 
-def iter_boxes(data: Buffer, start: int, end: int) -> Iterator[Box]:
+def iter_boxes(data: Buffer, start: int, end: int, budget: Budget | None = None) -> Iterator[Box]:
+    """Boxes in [start, end); each counts against ``budget`` (a fresh 2^20 one per call if None)."""
+    budget = budget or Budget(1 << 20)
     pos = start
     while pos < end:
+        budget.tick("ISO BMFF boxes")
         if pos + 8 > end:
             raise CarrierCorrupt(f"box header truncated at {pos}")
         size, btype = struct.unpack_from(">I4s", data, pos)
@@ -47,10 +51,10 @@ def iter_boxes(data: Buffer, start: int, end: int) -> Iterator[Box]:
         pos += size
 
 
-def top_level(data: Buffer) -> list[Box]:
+def top_level(data: Buffer, budget: Budget | None = None) -> list[Box]:
     if bytes(data[4:8]) not in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"):
         raise CarrierMismatch("not ISO BMFF")
-    return list(iter_boxes(data, 0, len(data)))
+    return list(iter_boxes(data, 0, len(data), budget))
 
 
 def box(btype: bytes, body: bytes) -> bytes:

@@ -17,13 +17,16 @@ from hegui.labeling.carrier import (
     EditCarrier,
     FoundLabel,
 )
+from hegui.labeling.carriers._util import Budget, cap
 from hegui.labeling.carriers.webp import riff_chunk
 
 
-def _chunks(d: Buffer, start: int, end: int) -> list[tuple[bytes, int, int, bytes]]:
+def _chunks(d: Buffer, start: int, end: int, budget: Budget | None = None) -> list[tuple[bytes, int, int, bytes]]:
     """(id, offset, data_len, list_type) of the chunks in [start, end)."""
+    budget = budget or Budget(1 << 20)
     out, pos = [], start
     while pos + 8 <= end:
+        budget.tick("AVI chunks")
         cid, ln = struct.unpack_from("<4sI", d, pos)
         if pos + 8 + ln > end:
             raise CarrierCorrupt(f"AVI chunk {cid!r} at {pos} is truncated")
@@ -45,19 +48,25 @@ class AviCarrier(EditCarrier):
     def sniff(self, prefix: bytes) -> bool | str:
         return prefix[:4] == b"RIFF" and prefix[8:12] == b"AVI "
 
-    def _top(self, d: Buffer) -> list[tuple[bytes, int, int, bytes]]:
+    def _info(self, d: Buffer, off: int, ln: int, budget: Budget) -> list[tuple[bytes, int, int, bytes]]:
+        """Sub-chunks of a LIST/INFO, whose size is capped first (it is copied when rewritten)."""
+        cap(ln, self.policy.max_meta_box_bytes, "AVI LIST/INFO")
+        return _chunks(d, off + 12, off + 8 + ln, budget)
+
+    def _top(self, d: Buffer, budget: Budget) -> list[tuple[bytes, int, int, bytes]]:
         if bytes(d[:4]) != b"RIFF" or bytes(d[8:12]) != b"AVI ":
             raise CarrierMismatch("not AVI")
         (size,) = struct.unpack_from("<I", d, 4)
         if 8 + size > len(d):
             raise CarrierCorrupt("RIFF size beyond end of file")
-        return _chunks(d, 12, 8 + size)
+        return _chunks(d, 12, 8 + size, budget)
 
     def read(self, d: Buffer) -> list[FoundLabel]:
         out = []
-        for cid, off, ln, kind in self._top(d):
+        budget = Budget(self.policy)
+        for cid, off, ln, kind in self._top(d, budget):
             if cid == b"LIST" and kind == b"INFO":
-                for sid, soff, sln, _ in _chunks(d, off + 12, off + 8 + ln):
+                for sid, soff, sln, _ in self._info(d, off, ln, budget):
                     if sid.upper() == b"AIGC":
                         if sln > self.policy.max_label_bytes * 8:
                             raise CarrierTooLarge("AIGC chunk too large")
@@ -66,7 +75,8 @@ class AviCarrier(EditCarrier):
         return out
 
     def plan(self, d: Buffer, payload: str) -> list[Edit]:
-        top = self._top(d)
+        budget = Budget(self.policy)
+        top = self._top(d, budget)
         movi = next((i for i, c in enumerate(top) if c[0] == b"LIST" and c[3] == b"movi"), None)
         if movi is None:
             raise CarrierCorrupt("AVI without movi list")
@@ -74,7 +84,7 @@ class AviCarrier(EditCarrier):
         value = payload.encode("utf-8") + b"\0"  # INFO strings are NUL-terminated ZSTR
         if infos:
             _c, off, ln, _k = top[infos[0]]
-            subs = [bytes(d[s[1]:s[1] + 8 + s[2] + (s[2] & 1)]) for s in _chunks(d, off + 12, off + 8 + ln)
+            subs = [bytes(d[s[1]:s[1] + 8 + s[2] + (s[2] & 1)]) for s in self._info(d, off, ln, budget)
                     if s[0].upper() != b"AIGC"]
             new = riff_chunk(b"LIST", b"INFO" + b"".join(subs) + riff_chunk(b"AIGC", value))
             at, old_len, nxt = off, 8 + ln + (ln & 1), infos[0] + 1

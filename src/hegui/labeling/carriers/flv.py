@@ -16,12 +16,15 @@ from hegui.labeling.carrier import (
     EditCarrier,
     FoundLabel,
 )
+from hegui.labeling.carriers._util import Budget
 
 _MAX_DEPTH = 32
 
 
-def _skip(d: Buffer, p: int, end: int, depth: int = 0) -> int:
+def _skip(d: Buffer, p: int, end: int, depth: int = 0, budget: Budget | None = None) -> int:
     """End offset of the AMF0 value at ``p``."""
+    budget = budget or Budget(1 << 20)
+    budget.tick("AMF0 values")
     if depth > _MAX_DEPTH or p >= end:
         raise CarrierCorrupt("AMF0 value truncated or nested too deep")
     t = d[p]
@@ -41,20 +44,22 @@ def _skip(d: Buffer, p: int, end: int, depth: int = 0) -> int:
         return p + 3
     if t in (0x03, 0x08):
         q = p + (5 if t == 0x08 else 1)
-        for _k, _ks, _vs, ve in _props(d, q, end, depth + 1):
+        for _k, _ks, _vs, ve in _props(d, q, end, depth + 1, budget):
             q = ve
         return q + 3  # 00 00 09
     if t == 0x0A:
         n = struct.unpack_from(">I", d, p + 1)[0]
         q = p + 5
         for _ in range(min(n, 1 << 20)):
-            q = _skip(d, q, end, depth + 1)
+            q = _skip(d, q, end, depth + 1, budget)
         return q
     raise CarrierUnsupported(f"AMF0 type 0x{t:02X}")
 
 
-def _props(d: Buffer, p: int, end: int, depth: int = 0) -> list[tuple[bytes, int, int, int]]:
+def _props(d: Buffer, p: int, end: int, depth: int = 0,
+           budget: Budget | None = None) -> list[tuple[bytes, int, int, int]]:
     """(key, key_start, value_start, value_end) of an object/ECMA body up to its end marker."""
+    budget = budget or Budget(1 << 20)
     out: list[tuple[bytes, int, int, int]] = []
     while True:
         if p + 3 > end:
@@ -64,7 +69,7 @@ def _props(d: Buffer, p: int, end: int, depth: int = 0) -> list[tuple[bytes, int
             return out
         key = bytes(d[p + 2:p + 2 + klen])
         vs = p + 2 + klen
-        ve = _skip(d, vs, end, depth)
+        ve = _skip(d, vs, end, depth, budget)
         if ve > end:
             raise CarrierCorrupt("AMF0 value beyond its tag")
         out.append((key, p, vs, ve))
@@ -114,7 +119,7 @@ class FlvCarrier(EditCarrier):
         except CarrierUnsupported:
             return []
         out = []
-        for key, _ks, vs, ve in _props(d, body, ds + size):
+        for key, _ks, vs, ve in _props(d, body, ds + size, 0, Budget(self.policy)):
             if key.upper() == b"AIGC" and d[vs] in (0x02, 0x0C):
                 raw = bytes(d[vs + (3 if d[vs] == 0x02 else 5):ve])
                 out.append(FoundLabel.of(self.format_id, "onMetaData.AIGC", raw, self.policy))
@@ -122,7 +127,7 @@ class FlvCarrier(EditCarrier):
 
     def plan(self, d: Buffer, payload: str) -> list[Edit]:
         tag, ds, size, body = self._meta(d)
-        props = _props(d, body, ds + size)
+        props = _props(d, body, ds + size, 0, Budget(self.policy))
         ecma = d[ds + 13] == 0x08
         kept = [(k, ks, ve) for k, ks, _vs, ve in props if k.upper() != b"AIGC"]
         ours = struct.pack(">H", 4) + b"AIGC" + _amf_string(payload.encode("utf-8"))

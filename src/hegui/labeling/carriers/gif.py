@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from hegui.labeling import xmp
 from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierMismatch, Edit, EditCarrier, FoundLabel
-from hegui.labeling.carriers._util import labels_from_xmp
+from hegui.labeling.carriers._util import Budget, labels_from_xmp, take
 
 _APP_XMP = b"\x21\xff\x0bXMP DataXMP"
 _TRAILER = b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
 
 
-def _skip_subblocks(data: Buffer, pos: int) -> int:
+def _skip_subblocks(data: Buffer, pos: int, budget: Budget) -> int:
     n = len(data)
     while True:
+        budget.tick("GIF data sub-blocks")
         if pos >= n:
             raise CarrierCorrupt("GIF ends inside a data sub-block chain")
         size = data[pos]
@@ -22,8 +23,10 @@ def _skip_subblocks(data: Buffer, pos: int) -> int:
             return pos
 
 
-def blocks(data: Buffer) -> tuple[int, list[tuple[str, int, int]]]:
-    """(end of header+GCT, [(kind, offset, length)]) up to the trailer."""
+def blocks(data: Buffer, budget: Budget | None = None) -> tuple[int, list[tuple[str, int, int]]]:
+    """(end of header+GCT, [(kind, offset, length)]) up to the trailer; every block and sub-block
+    counts against ``budget``."""
+    budget = budget or Budget(1 << 20)
     if bytes(data[:6]) not in (b"GIF87a", b"GIF89a"):
         raise CarrierMismatch("not GIF")
     if len(data) < 13:
@@ -35,19 +38,20 @@ def blocks(data: Buffer) -> tuple[int, list[tuple[str, int, int]]]:
     while True:
         if pos >= len(data):
             raise CarrierCorrupt("GIF ends without trailer")
+        budget.tick("GIF blocks")
         b = data[pos]
         if b == 0x3B:
             return head_end, out
         start = pos
         if b == 0x21:
             kind = "xmp" if bytes(data[pos:pos + 14]) == _APP_XMP else "ext"
-            pos = _skip_subblocks(data, pos + 2)
+            pos = _skip_subblocks(data, pos + 2, budget)
         elif b == 0x2C:
             if pos + 10 > len(data):
                 raise CarrierCorrupt("GIF image descriptor truncated")
             f = data[pos + 9]
             pos += 10 + (3 * (2 << (f & 7)) if f & 0x80 else 0) + 1
-            pos = _skip_subblocks(data, pos)
+            pos = _skip_subblocks(data, pos, budget)
             kind = "image"
         else:
             raise CarrierCorrupt(f"unknown GIF block 0x{b:02X} at {pos}")
@@ -62,21 +66,24 @@ class GifCarrier(EditCarrier):
     def sniff(self, prefix: bytes) -> bool | str:
         return prefix[:6] in (b"GIF87a", b"GIF89a")
 
+    def _xmp_body(self, data: Buffer, off: int, ln: int) -> bytes:
+        return take(data, off + 14, ln - 14, self.policy.max_xmp_bytes + len(_TRAILER), "GIF XMP block")
+
     def read(self, data: Buffer) -> list[FoundLabel]:
         found: list[FoundLabel] = []
-        for kind, off, ln in blocks(data)[1]:
+        for kind, off, ln in blocks(data, Budget(self.policy))[1]:
             if kind == "xmp":
-                body = bytes(data[off + 14: off + ln])
+                body = self._xmp_body(data, off, ln)
                 body = body[:-len(_TRAILER)] if body.endswith(_TRAILER) else body
                 found += labels_from_xmp(self.format_id, "XMP DataXMP", body, self.policy)
         return found
 
     def plan(self, data: Buffer, payload: str) -> list[Edit]:
-        head_end, bs = blocks(data)
+        head_end, bs = blocks(data, Budget(self.policy))
         xs = [(o, ln) for k, o, ln in bs if k == "xmp"]
         old = None
         if xs:
-            body = bytes(data[xs[0][0] + 14: xs[0][0] + xs[0][1]])
+            body = self._xmp_body(data, xs[0][0], xs[0][1])
             old = (body[:-len(_TRAILER)] if body.endswith(_TRAILER) else body).decode("utf-8", "replace")
         packet = xmp.merge_packet(old, payload).encode("utf-8")
         block = _APP_XMP + packet + _TRAILER

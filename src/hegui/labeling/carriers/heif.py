@@ -23,10 +23,11 @@ from hegui.labeling.carrier import (
     FoundLabel,
 )
 from hegui.labeling.carriers._isobmff import Box, box, iter_boxes, top_level
-from hegui.labeling.carriers._util import labels_from_xmp
+from hegui.labeling.carriers._util import Budget, labels_from_xmp
 
 HEIF_BRANDS = {b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis", b"heim", b"heis", b"hevc", b"hevx", b"mif2"}
 _XMP_MIME = b"application/rdf+xml"
+_MAX_ITEMS = 1 << 16  # items in iloc/iinf: the 16-bit limit of version 0/1; real files have a few hundred
 
 
 def _uint(data: Buffer, pos: int, size: int) -> int:
@@ -56,6 +57,8 @@ class _Iloc:
             count, p = _uint(data, p, 2), p + 2
         else:
             count, p = _uint(data, p, 4), p + 4
+        if count > _MAX_ITEMS:
+            raise CarrierTooLarge(f"iloc lists {count} items (cap {_MAX_ITEMS})")
         self.items: list[_Item] = []
         for _ in range(count):
             idw = 2 if self.version < 2 else 4
@@ -112,7 +115,7 @@ class HeifCarrier(EditCarrier):
         return prefix[4:8] == b"ftyp" and bytes(prefix[8:12]) in HEIF_BRANDS
 
     def _parts(self, data: Buffer) -> tuple[list[Box], Box, dict[bytes, Box], list[tuple[int, bytes, bytes]]]:
-        tops = top_level(data)
+        tops = top_level(data, Budget(self.policy))
         metas = [b for b in tops if b.type == b"meta"]
         if not metas:
             raise CarrierMismatch("no meta box")
@@ -129,7 +132,7 @@ class HeifCarrier(EditCarrier):
         """(item_id, item_type, content_type) for every infe (versions 2/3)."""
         start = iinf.body + (6 if data[iinf.body] == 0 else 8)
         out = []
-        for e in iter_boxes(data, start, iinf.end):
+        for e in iter_boxes(data, start, iinf.end, Budget(_MAX_ITEMS)):
             if e.type != b"infe":
                 continue
             v, p = data[e.body], e.body + 4
@@ -139,7 +142,7 @@ class HeifCarrier(EditCarrier):
             iid = _uint(data, p, idw)
             p += idw + 2
             itype = bytes(data[p:p + 4])
-            rest = bytes(data[p + 4:e.end])
+            rest = bytes(data[p + 4:min(e.end, p + 4 + 1024)])  # item name + content type
             ctype = rest.split(b"\0")[1] if itype == b"mime" and rest.count(b"\0") >= 2 else b""
             out.append((iid, itype, ctype))
         return out

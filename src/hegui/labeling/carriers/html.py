@@ -32,7 +32,7 @@ class HtmlCarrier:
         return head.startswith(b"<!doctype html") or head.startswith(b"<html")
 
     def read(self, data: Buffer) -> list[FoundLabel]:
-        text = bytes(data[: self.policy.max_in_memory_bytes])
+        text = bytes(data[: self.policy.max_text_head_bytes])  # the label lives in <head>, at the top
         out = []
         for m in _META_RE.finditer(text):
             c = _CONTENT_RE.search(m.group(0))

@@ -18,21 +18,24 @@ from hegui.labeling.carrier import (
     EditCarrier,
     FoundLabel,
 )
-from hegui.labeling.carriers._util import labels_from_xmp
+from hegui.labeling.carriers._util import Budget, labels_from_xmp
 
 XMP_SIG = b"http://ns.adobe.com/xap/1.0/\x00"
 EXIF_SIG = b"Exif\x00\x00"
 _MAX_APP1 = 65533 - len(XMP_SIG)
+_MAX_SEGMENTS = 1 << 16  # marker segments (and fill bytes) before SOS; real files have dozens
 
 
-def segments(data: Buffer) -> list[tuple[int, int, int]]:
-    """(marker, offset, total_length) of marker segments up to SOS."""
+def segments(data: Buffer, budget: Budget | None = None) -> list[tuple[int, int, int]]:
+    """(marker, offset, total_length) of marker segments up to SOS (at most ``_MAX_SEGMENTS``)."""
     if bytes(data[:2]) != b"\xff\xd8":
         raise CarrierMismatch("not JPEG")
-    out = []
+    budget = budget or Budget(_MAX_SEGMENTS)
+    out: list[tuple[int, int, int]] = []
     pos = 2
     n = len(data)
     while True:
+        budget.tick("JPEG marker segments")
         if pos + 4 > n:
             raise CarrierCorrupt("JPEG ends inside the marker segments")
         if data[pos] != 0xFF:
@@ -62,9 +65,12 @@ class JpegCarrier(EditCarrier):
     def sniff(self, prefix: bytes) -> bool | str:
         return prefix[:3] == b"\xff\xd8\xff"
 
+    def _budget(self) -> Budget:
+        return Budget(min(self.policy.max_container_items, _MAX_SEGMENTS))
+
     def read(self, data: Buffer) -> list[FoundLabel]:
         found: list[FoundLabel] = []
-        for marker, off, length in segments(data):
+        for marker, off, length in segments(data, self._budget()):
             body = bytes(data[off + 4: off + length])
             if marker == 0xE1 and body.startswith(XMP_SIG):
                 found += labels_from_xmp(self.format_id, "APP1", body[len(XMP_SIG):], self.policy)
@@ -92,7 +98,7 @@ class JpegCarrier(EditCarrier):
         return out
 
     def plan(self, data: Buffer, payload: str) -> list[Edit]:
-        segs = segments(data)
+        segs = segments(data, self._budget())
         existing = [(o, ln) for m, o, ln in segs
                     if m == 0xE1 and bytes(data[o + 4:o + 4 + len(XMP_SIG)]) == XMP_SIG]
         old = bytes(data[existing[0][0] + 4 + len(XMP_SIG): existing[0][0] + existing[0][1]]).decode(

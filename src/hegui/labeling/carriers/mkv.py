@@ -16,11 +16,13 @@ from hegui.labeling.carrier import (
     EditCarrier,
     FoundLabel,
 )
+from hegui.labeling.carriers._util import Budget, cap, take
 
 EBML, SEGMENT, SEEKHEAD, SEEK, SEEKID, SEEKPOS = 0x1A45DFA3, 0x18538067, 0x114D9B74, 0x4DBB, 0x53AB, 0x53AC
 VOID, TAGS, TAG, TARGETS, SIMPLETAG, TAGNAME, TAGSTRING, CLUSTER = (0xEC, 0x1254C367, 0x7373, 0x63C0, 0x67C8,
                                                                     0x45A3, 0x4487, 0x1F43B675)
 _UNKNOWN = -1
+_MAX_DEPTH = 16  # SimpleTag nesting
 
 
 def read_id(d: Buffer, p: int) -> tuple[int, int]:
@@ -44,10 +46,12 @@ def read_size(d: Buffer, p: int) -> tuple[int, int]:
     return (_UNKNOWN if v == (1 << (7 * length)) - 1 else v), length
 
 
-def elements(d: Buffer, start: int, end: int) -> list[tuple[int, int, int, int]]:
+def elements(d: Buffer, start: int, end: int, budget: Budget | None = None) -> list[tuple[int, int, int, int]]:
     """(id, offset, header_len, data_len) of children; stops at an unknown-size element."""
+    budget = budget or Budget(1 << 20)
     out, p = [], start
     while p < end:
+        budget.tick("EBML elements")
         eid, il = read_id(d, p)
         size, sl = read_size(d, p + il)
         if size == _UNKNOWN:
@@ -86,15 +90,22 @@ class MkvCarrier(EditCarrier):
     def _segment(self, d: Buffer) -> tuple[int, int, int, list[tuple[int, int, int, int]]]:
         if bytes(d[:4]) != b"\x1a\x45\xdf\xa3":
             raise CarrierMismatch("not EBML")
-        top = elements(d, 0, len(d))
+        budget = Budget(self.policy)
+        top = elements(d, 0, len(d), budget)
         seg = next((e for e in top if e[0] == SEGMENT), None)
         if seg is None:
             raise CarrierCorrupt("no Segment")
         data_start = seg[1] + seg[2]
         end = len(d) if seg[3] == _UNKNOWN else data_start + seg[3]
-        return seg[1], data_start, end, elements(d, data_start, end)
+        kids = elements(d, data_start, end, budget)
+        for k in kids:  # metadata elements are walked and copied when rewritten: cap them first
+            if k[0] in (TAGS, SEEKHEAD):
+                cap(k[3], self.policy.max_meta_box_bytes, "Matroska Tags/SeekHead element")
+        return seg[1], data_start, end, kids
 
-    def _simpletags(self, d: Buffer, start: int, end: int, out: list[tuple[str, bytes]]) -> None:
+    def _simpletags(self, d: Buffer, start: int, end: int, out: list[tuple[str, bytes]], depth: int = 0) -> None:
+        if depth > _MAX_DEPTH:
+            raise CarrierCorrupt("SimpleTags nested too deep")
         for eid, off, hl, size in elements(d, start, end):
             if eid == SIMPLETAG:
                 kids = {k[0]: k for k in elements(d, off + hl, off + hl + size)}
@@ -102,11 +113,11 @@ class MkvCarrier(EditCarrier):
                     n, s = kids[TAGNAME], kids[TAGSTRING]
                     if s[3] > self.policy.max_label_bytes * 8:
                         raise CarrierTooLarge("TagString too large")
-                    out.append((bytes(d[n[1] + n[2]: n[1] + n[2] + n[3]]).decode("utf-8", "replace"),
+                    out.append((take(d, n[1] + n[2], n[3], 4096, "Matroska TagName").decode("utf-8", "replace"),
                                 bytes(d[s[1] + s[2]: s[1] + s[2] + s[3]])))
-                self._simpletags(d, off + hl, off + hl + size, out)
+                self._simpletags(d, off + hl, off + hl + size, out, depth + 1)
             elif eid == TAG:
-                self._simpletags(d, off + hl, off + hl + size, out)
+                self._simpletags(d, off + hl, off + hl + size, out, depth + 1)
 
     def _tags_elements(self, d: Buffer) -> tuple[int, list[tuple[int, int, int, int]], list]:
         seg_off, ds, end, kids = self._segment(d)
@@ -120,6 +131,7 @@ class MkvCarrier(EditCarrier):
                     except CarrierCorrupt:
                         continue
                     if e[0] == TAGS:
+                        cap(e[3], self.policy.max_meta_box_bytes, "Matroska Tags element")
                         tags.append(e)
                         seen.add(e[1])
         return ds, tags, kids

@@ -22,6 +22,7 @@ from hegui.labeling.carrier import (
     FoundLabel,
 )
 from hegui.labeling.carriers._isobmff import Box, box, iter_boxes, meta_children_start, top_level
+from hegui.labeling.carriers._util import Budget, take
 
 _HEIF_BRANDS = {b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis", b"heim", b"heis", b"hevc", b"hevx"}
 _UTF8 = 1
@@ -36,13 +37,15 @@ def _key_list(data: Buffer, keys: Box) -> list[bytes]:
         size, _ns = struct.unpack_from(">I4s", data, pos)
         if size < 8 or pos + size > keys.end:
             raise CarrierCorrupt("keys entry truncated")
-        out.append(bytes(data[pos + 8: pos + size]))
+        out.append(take(data, pos + 8, size - 8, 4096, "MP4 metadata key name"))
         pos += size
     return out
 
 
-def _data_values(data: Buffer, item: Box) -> list[bytes]:
-    return [bytes(data[b.body + 8: b.end]) for b in iter_boxes(data, item.body, item.end) if b.type == b"data"]
+def _data_values(data: Buffer, item: Box, limit: int) -> list[bytes]:
+    """Payloads of the ``data`` atoms of one item, each refused before the copy when over ``limit``."""
+    return [take(data, b.body + 8, b.end - b.body - 8, limit, "MP4 AIGC data atom")
+            for b in iter_boxes(data, item.body, item.end) if b.type == b"data"]
 
 
 class Mp4Carrier(EditCarrier):
@@ -56,7 +59,7 @@ class Mp4Carrier(EditCarrier):
         return prefix[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip")
 
     def _moov(self, data: Buffer) -> tuple[list[Box], Box]:
-        tops = top_level(data)
+        tops = top_level(data, Budget(self.policy))
         moovs = [b for b in tops if b.type == b"moov"]
         if not moovs:
             if any(b.type == b"mdat" for b in tops):
@@ -92,21 +95,21 @@ class Mp4Carrier(EditCarrier):
             if item.type == b"----":
                 sub = {b.type: b for b in iter_boxes(data, item.body, item.end)}
                 if b"name" in sub:
-                    name = bytes(data[sub[b"name"].body + 4: sub[b"name"].end])
+                    name = take(data, sub[b"name"].body + 4, sub[b"name"].end - sub[b"name"].body - 4, 4096,
+                                "MP4 free-form item name")
             elif names:
                 (idx,) = struct.unpack(">I", item.type)
                 if 1 <= idx <= len(names):
                     name = names[idx - 1]
             if name.split(b".")[-1].upper() == b"AIGC":
-                for v in _data_values(data, item):
-                    if len(v) > self.policy.max_label_bytes * 8:
-                        raise CarrierTooLarge("AIGC value too large")
+                for v in _data_values(data, item, self.policy.max_label_bytes * 8):
                     out.append(FoundLabel.of(self.format_id, f"{where}/meta/ilst:{name.decode('latin-1')}", v,
                                              self.policy))
         return out
 
     # ---- writing
     def plan(self, data: Buffer, payload: str) -> list[Edit]:
+        self.read(data)  # an oversized existing label is refused here, before moov is copied
         tops, moov = self._moov(data)
         kids = list(iter_boxes(data, moov.body, moov.end))
         udtas = [k for k in kids if k.type == b"udta"]
@@ -197,7 +200,8 @@ class Mp4Carrier(EditCarrier):
         for it in iter_boxes(data, ilst.body, ilst.end):
             if it.type == b"----":
                 sub = {b.type: b for b in iter_boxes(data, it.body, it.end)}
-                name = bytes(data[sub[b"name"].body + 4: sub[b"name"].end]) if b"name" in sub else b""
+                name = take(data, sub[b"name"].body + 4, sub[b"name"].end - sub[b"name"].body - 4, 4096,
+                            "MP4 free-form item name") if b"name" in sub else b""
                 if name.upper() == b"AIGC":
                     dropped = True
                     continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from xml.sax.saxutils import escape
@@ -24,6 +25,7 @@ _CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
 _NS = ('xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"')
+_MAX_ENTRIES = 1 << 16  # parts in one package (real documents: tens to a few thousand)
 _PROP_RE = re.compile(r"<property\b[^>]*?\bname=\"([^\"]*)\"[^>]*?(?:/>|>.*?</property>)", re.S)
 
 
@@ -40,7 +42,26 @@ class OoxmlCarrier:
     def sniff(self, prefix: bytes) -> bool | str:
         return prefix[:4] == b"PK\x03\x04" and b"[Content_Types].xml" in prefix[:2048]
 
+    def _directory_check(self, data: Buffer) -> None:
+        """Refuse a central directory that claims more entries or bytes than the caps *before*
+        zipfile reads it (it allocates what the end record says)."""
+        tail_at = max(0, len(data) - (1 << 16) - 22)
+        tail = bytes(data[tail_at:])
+        i = tail.rfind(b"PK\x05\x06")
+        if i < 0 or i + 22 > len(tail):
+            return  # not found: zipfile reports it
+        entries, cd_size = struct.unpack_from("<HI", tail, i + 10)[0], struct.unpack_from("<I", tail, i + 12)[0]
+        if i >= 20 and tail[i - 20:i - 16] == b"PK\x06\x07":  # ZIP64 locator → ZIP64 end record
+            (z64,) = struct.unpack_from("<Q", tail, i - 12)
+            rec = bytes(data[z64:z64 + 56]) if z64 + 56 <= len(data) else b""
+            if rec[:4] == b"PK\x06\x06":
+                entries, cd_size = struct.unpack_from("<QQ", rec, 32)
+        if entries > _MAX_ENTRIES or cd_size > self.policy.max_tag_bytes:
+            raise CarrierTooLarge(f"zip central directory claims {entries} entries / {cd_size} bytes "
+                                  f"(caps {_MAX_ENTRIES} / {self.policy.max_tag_bytes})")
+
     def _zip(self, data: Buffer) -> zipfile.ZipFile:
+        self._directory_check(data)
         try:
             z = zipfile.ZipFile(io.BytesIO(bytes(data)))
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:

@@ -12,7 +12,7 @@ from typing import Any
 
 from hegui.labeling import xmp
 from hegui.labeling.carrier import Buffer, CarrierCorrupt, CarrierUnsupported, FoundLabel
-from hegui.labeling.carriers._util import labels_from_xmp
+from hegui.labeling.carriers._util import BufferFile, labels_from_xmp
 from hegui.labeling.policy import LabelPolicy
 
 
@@ -27,12 +27,13 @@ class PdfCarrier:
     def sniff(self, prefix: bytes) -> bool | str:
         return b"%PDF-" in prefix[:1024]
 
-    def _reader(self, data: Buffer):  # type: ignore[no-untyped-def]
+    def _reader(self, data: Buffer, view: BufferFile | None = None):  # type: ignore[no-untyped-def]
+        """pypdf over a view of ``data`` (no copy of the file); valid while ``view`` is open."""
         from pypdf import PdfReader
         from pypdf.errors import PyPdfError
 
         try:
-            r = PdfReader(io.BytesIO(bytes(data)), strict=False)
+            r = PdfReader(view or BufferFile(data), strict=False)
             if r.is_encrypted:
                 raise CarrierUnsupported("encrypted PDF")
             _ = r.trailer["/Root"]
@@ -44,12 +45,13 @@ class PdfCarrier:
         from pypdf.errors import PyPdfError
 
         try:
-            return self._read(data)
+            with BufferFile(data) as view:
+                return self._read(data, view)
         except (PyPdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError, IndexError) as exc:
             raise CarrierCorrupt(f"PDF: {exc}") from exc
 
-    def _read(self, data: Buffer) -> list[FoundLabel]:
-        r = self._reader(data)
+    def _read(self, data: Buffer, view: BufferFile) -> list[FoundLabel]:
+        r = self._reader(data, view)
         found: list[FoundLabel] = []
         info = r.trailer.get("/Info")
         info = info.get_object() if info is not None else None
@@ -69,12 +71,13 @@ class PdfCarrier:
     def write(self, data: Buffer, payload: str) -> bytes:
         from pypdf.errors import PyPdfError
 
-        r = self._reader(data)
-        try:
-            fast = self._append_classic(data, r, payload)
-        except (PyPdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError, IndexError) as exc:
-            raise CarrierCorrupt(f"PDF: {exc}") from exc
-        return fast if fast is not None else self._write_pypdf(r, payload)
+        with BufferFile(data) as view:
+            r = self._reader(data, view)
+            try:
+                fast = self._append_classic(data, r, payload)
+            except (PyPdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError, IndexError) as exc:
+                raise CarrierCorrupt(f"PDF: {exc}") from exc
+            return fast if fast is not None else self._write_pypdf(r, payload)
 
     def _append_classic(self, data: Buffer, r, payload: str) -> bytes | None:  # type: ignore[no-untyped-def]
         """Hand-written incremental update for files whose last cross-reference section is a classic

@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 
 from hegui.labeling.carrier import Buffer, CarrierTooLarge, CarrierUnsupported, Edit, EditCarrier, FoundLabel
+from hegui.labeling.carriers._util import Budget
 from hegui.labeling.carriers.webp import riff_chunk, riff_chunks
 
 
@@ -21,7 +22,7 @@ class WavCarrier(EditCarrier):
 
     def read(self, data: Buffer) -> list[FoundLabel]:
         out = []
-        for cid, off, ln in riff_chunks(data, b"WAVE"):
+        for cid, off, ln in riff_chunks(data, b"WAVE", Budget(self.policy)):
             if cid.upper() == b"AIGC":
                 if ln > self.policy.max_label_bytes * 8:
                     raise CarrierTooLarge("AIGC chunk too large")
@@ -30,7 +31,7 @@ class WavCarrier(EditCarrier):
         return out
 
     def plan(self, data: Buffer, payload: str) -> list[Edit]:
-        cs = riff_chunks(data, b"WAVE")
+        cs = riff_chunks(data, b"WAVE", Budget(self.policy))
         if not any(c[0] == b"data" for c in cs):
             raise CarrierUnsupported("WAV without a data chunk")
         new = riff_chunk(b"AIGC", payload.encode("utf-8"))

@@ -18,14 +18,15 @@ from hegui.labeling.carrier import (
     FoundLabel,
     apply_edits,
 )
-from hegui.labeling.carriers._util import labels_from_xmp
+from hegui.labeling.carriers._util import Budget, labels_from_xmp, take
 from hegui.labeling.policy import LabelPolicy
 
 _XMP_FLAG, _ALPHA_FLAG = 0x04, 0x10
 
 
-def riff_chunks(data: Buffer, form: bytes) -> list[tuple[bytes, int, int]]:
+def riff_chunks(data: Buffer, form: bytes, budget: Budget | None = None) -> list[tuple[bytes, int, int]]:
     """(id, offset, data_length) of top-level chunks in a RIFF file of the given form type."""
+    budget = budget or Budget(1 << 20)
     if bytes(data[:4]) != b"RIFF" or bytes(data[8:12]) != form:
         raise CarrierMismatch(f"not RIFF/{form!r}")
     (riff_size,) = struct.unpack_from("<I", data, 4)
@@ -34,6 +35,7 @@ def riff_chunks(data: Buffer, form: bytes) -> list[tuple[bytes, int, int]]:
         raise CarrierCorrupt(f"RIFF says {riff_size + 8} bytes, file has {len(data)}")
     out, pos = [], 12
     while pos + 8 <= end:
+        budget.tick("RIFF chunks")
         cid, ln = struct.unpack_from("<4sI", data, pos)
         if pos + 8 + ln > end:
             raise CarrierCorrupt(f"chunk {cid!r} at {pos} is truncated")
@@ -59,18 +61,20 @@ class WebpCarrier:
 
     def read(self, data: Buffer) -> list[FoundLabel]:
         found: list[FoundLabel] = []
-        for cid, off, ln in riff_chunks(data, b"WEBP"):
+        for cid, off, ln in riff_chunks(data, b"WEBP", Budget(self.policy)):
             if cid == b"XMP ":
-                found += labels_from_xmp(self.format_id, "XMP chunk", bytes(data[off + 8: off + 8 + ln]),
+                found += labels_from_xmp(self.format_id, "XMP chunk",
+                                         take(data, off + 8, ln, self.policy.max_xmp_bytes, "WebP XMP chunk"),
                                          self.policy)
         return found
 
     def plan(self, data: Buffer, payload: str) -> list[Edit]:
-        cs = riff_chunks(data, b"WEBP")
+        cs = riff_chunks(data, b"WEBP", Budget(self.policy))
         if not cs:
             raise CarrierCorrupt("WebP has no chunks")
         xmps = [c for c in cs if c[0] == b"XMP "]
-        old = bytes(data[xmps[0][1] + 8: xmps[0][1] + 8 + xmps[0][2]]).decode("utf-8", "replace") if xmps else None
+        old = take(data, xmps[0][1] + 8, xmps[0][2], self.policy.max_xmp_bytes, "WebP XMP chunk").decode(
+            "utf-8", "replace") if xmps else None
         packet = riff_chunk(b"XMP ", xmp.merge_packet(old, payload).encode("utf-8"))
         first = cs[0]
         if first[0] == b"VP8X":
@@ -79,7 +83,8 @@ class WebpCarrier:
             edits = [Edit(first[1] + 8, 1, bytes([data[first[1] + 8] | _XMP_FLAG]))]
             added = 0
         else:
-            vp8x = self._vp8x_for(first[0], bytes(data[first[1] + 8: first[1] + 8 + first[2]]))
+            # only the frame header is needed (10 bytes), never the bitstream
+            vp8x = self._vp8x_for(first[0], bytes(data[first[1] + 8: first[1] + 8 + min(first[2], 16)]))
             vp8x[0] |= _XMP_FLAG
             head = riff_chunk(b"VP8X", bytes(vp8x))
             edits = [Edit(first[1], 0, head)]

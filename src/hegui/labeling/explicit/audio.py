@@ -18,7 +18,18 @@ import numpy as np
 from hegui.labeling.explicit.atomic import temp_output
 from hegui.labeling.explicit.config import AudioPolicy, ExplicitPolicy, default_policy
 from hegui.labeling.explicit.errors import MediaUnsupported, ToolMissing
-from hegui.labeling.explicit.ffmpeg import AUDIO_CODECS, muxer_for, probe, run, tool
+from hegui.labeling.explicit.carry import carry_implicit
+from hegui.labeling.explicit.ffmpeg import (
+    AUDIO_CODECS,
+    DEFAULT_LAYOUTS,
+    MOV_FAMILY,
+    SOURCE_AUDIO_CODECS,
+    Probe,
+    muxer_for,
+    probe,
+    run,
+    tool,
+)
 
 #: ·− ·· : (is_long, gap after) — letter gap after the dash
 RHYTHM = ((False, "gap"), (True, "letter"), (False, "gap"), (False, "end"))
@@ -116,6 +127,7 @@ def label_audio(src: Path, dst: Path, *, where: AudioWhere = AudioWhere.START, m
                      ([cue] if where != AudioWhere.START else [])
             with temp_output(dst) as out:
                 _write_wav(out, np.concatenate(pieces), rate)
+                carry_implicit(src, out)
             return dst
         info = probe(src, timeout=ap.timeout_seconds)
         if info.has_video or not info.has_audio:
@@ -124,19 +136,38 @@ def label_audio(src: Path, dst: Path, *, where: AudioWhere = AudioWhere.START, m
         cue_path = work / "cue.wav"
         _write_wav(cue_path, _cue(rate, channels, mode, ap, work), rate)
         order = (["c"] if where != AudioWhere.END else []) + ["s"] + (["c"] if where != AudioWhere.START else [])
-        inputs, labels = [], []
-        for i, kind in enumerate(order):
-            inputs += ["-i", str(cue_path if kind == "c" else src)]
-            labels.append(f"[{i}:a:0]aformat=sample_fmts=fltp:sample_rates={rate},"
-                          f"aresample={rate},pan={'mono|c0=c0' if channels == 1 else f'{channels}c|' + '|'.join(f'c{k}=c{k}' for k in range(channels))}[a{i}]")
-        graph = ";".join(labels) + ";" + "".join(f"[a{i}]" for i in range(len(order))) + \
-            f"concat=n={len(order)}:v=0:a=1[out]"
-        muxer = muxer_for(dst, src)
         with temp_output(dst) as out:
-            run([tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs,
-                 "-filter_complex", graph, "-map", "[out]", "-map_metadata", str(order.index("s")),
-                 *AUDIO_CODECS.get(muxer, ["-c:a", "flac"]), "-f", muxer, str(out)], timeout=ap.timeout_seconds)
+            run(_ffmpeg_args(src, cue_path, out, order, info, muxer_for(dst, src), same=src.suffix.lower()
+                             == dst.suffix.lower()), timeout=ap.timeout_seconds)
+            carry_implicit(src, out)
     return dst
+
+
+def _ffmpeg_args(src: Path, cue: Path, out: Path, order: list[str], info: Probe, muxer: str, *,
+                 same: bool) -> list[str]:
+    """ffmpeg command that joins cue and content. Every input is resampled to one rate, sample
+    format and *named* channel layout before ``concat`` (mixed layouts such as the cue's guessed
+    "stereo" against a pan "2c" made ffmpeg fail with "Error reinitializing filters"); the output
+    keeps the source's codec and sample format where the container allows."""
+    rate = info.sample_rate or 48000
+    layout = info.channel_layout or DEFAULT_LAYOUTS.get(max(1, min(info.channels or 1, 8)), "stereo")
+    inputs, labels = [], []
+    for i, kind in enumerate(order):
+        inputs += ["-i", str(cue if kind == "c" else src)]
+        labels.append(f"[{i}:a:0]aresample={rate},aformat=sample_fmts=fltp:sample_rates={rate}:"
+                      f"channel_layouts={layout}[a{i}]")
+    tail = f",aformat=sample_fmts={info.sample_fmt}" if info.sample_fmt.isalnum() else ""
+    graph = ";".join(labels) + ";" + "".join(f"[a{i}]" for i in range(len(order))) + \
+        f"concat=n={len(order)}:v=0:a=1{tail}[out]"
+    s_idx = order.index("s")
+    codec = SOURCE_AUDIO_CODECS.get(info.codec) if same else None
+    args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs,
+            "-filter_complex", graph, "-map", "[out]", "-map_metadata", str(s_idx),
+            "-map_metadata:s:a:0", f"{s_idx}:s:a:0",  # Ogg/FLAC comments live on the stream
+            *(codec or AUDIO_CODECS.get(muxer, ["-c:a", "flac"]))]
+    if muxer in MOV_FAMILY:
+        args += ["-movflags", "+use_metadata_tags"]
+    return args + ["-f", muxer, str(out)]
 
 
 def _is_pcm16_wav(path: Path) -> bool:

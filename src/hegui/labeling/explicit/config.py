@@ -23,6 +23,7 @@ class ImagePolicy(_Strict):
     box_opacity: float = Field(ge=0, le=1)
     jpeg_quality: int = Field(ge=1, le=100)
     max_pixels: int = Field(gt=0)
+    max_bytes: int = Field(320 << 20, gt=0)  # choice: the file is read whole before decoding (≈ max_pixels × 3)
 
 
 class VideoPolicy(_Strict):

@@ -23,6 +23,16 @@ AUDIO_CODECS = {
     "mp4": ["-c:a", "aac", "-b:a", "192k"], "mov": ["-c:a", "aac", "-b:a", "192k"],
     "matroska": ["-c:a", "flac"], "webm": ["-c:a", "libopus", "-b:a", "128k"],
 }
+#: source codec → encoder args, so a re-encode keeps the codec (Opus in .ogg stays Opus, FLAC stays lossless)
+SOURCE_AUDIO_CODECS = {
+    "flac": ["-c:a", "flac"], "vorbis": ["-c:a", "libvorbis", "-q:a", "6"], "opus": ["-c:a", "libopus", "-b:a", "128k"],
+    "aac": ["-c:a", "aac", "-b:a", "192k"], "mp3": ["-c:a", "libmp3lame", "-q:a", "2"], "alac": ["-c:a", "alac"],
+    "pcm_s16le": ["-c:a", "pcm_s16le"], "pcm_s24le": ["-c:a", "pcm_s24le"], "pcm_f32le": ["-c:a", "pcm_f32le"],
+}
+#: containers whose muxer drops custom tags unless asked (environment notes, gotcha 5)
+MOV_FAMILY = ("mp4", "mov", "ipod")
+#: ffmpeg's default layout per channel count (what a WAV without a channel mask is read as)
+DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +45,9 @@ class Probe:
     has_audio: bool
     sample_rate: int
     channels: int
+    codec: str = ""  # first audio stream's codec_name
+    sample_fmt: str = ""  # its decoded sample format (s16, s32, fltp, ...)
+    channel_layout: str = ""  # its named layout, "" when unknown
 
 
 def tool(name: str) -> str:
@@ -74,7 +87,16 @@ def probe(path: Path, *, timeout: float = 60) -> Probe:
     return Probe(format_name=str(fmt.get("format_name", "")), duration=duration,
                  width=int(v.get("width", 0)), height=int(v.get("height", 0)), has_video=bool(video),
                  has_audio=bool(audio), sample_rate=int(a.get("sample_rate", 0) or 0),
-                 channels=int(a.get("channels", 0) or 0))
+                 channels=int(a.get("channels", 0) or 0), codec=str(a.get("codec_name", "") or ""),
+                 sample_fmt=str(a.get("sample_fmt", "") or ""),
+                 channel_layout=_layout_name(str(a.get("channel_layout", "") or "")))
+
+
+def _layout_name(layout: str) -> str:
+    """A layout name safe to pass to ``aformat`` (letters, digits, ``.``, ``(``, ``)``, ``+``)."""
+    import re
+
+    return layout if layout != "unknown" and re.fullmatch(r"[A-Za-z0-9.()+_-]{1,40}", layout) else ""
 
 
 def muxer_for(path: Path, fallback: Path) -> str:

@@ -173,7 +173,11 @@ def written_rows(kind: str = "prompts") -> Iterator[dict[str, Any]]:
 
 
 def written_v2() -> Iterator[Example]:
-    """The team's second written set: prompts (with heads) and platform-abuse messages."""
+    """The team's second written set: prompts (with heads), platform-abuse messages, and benign
+    texts carrying personal information (:mod:`.benign_pi`)."""
+    from hegui.moderation.classifier.benign_pi import benign_pi_examples
+
+    yield from benign_pi_examples()
     for r in written_rows("prompts"):
         text = r["text"].strip()
         unsafe = r["label"] == "unsafe"

@@ -30,6 +30,7 @@ from hegui.moderation.semantic.model import (
 )
 
 MAX_WINDOWS = 4  # semantic windows per text: bounded cost on any length
+RESPONSE_HEAD = "harmful_response"  # the judge's harmful-compliance probability, as a broad head
 CANDIDATES = 64  # windows ranked by the fast stage before the semantic pick
 BLOCK = 1000  # past CANDIDATES windows, rank blocks of this size first
 
@@ -42,7 +43,8 @@ class CascadeClassifier:
         self.model = model
         self.encoder = encoder or default_encoder()
         self.heads: list[str] = list(fast.heads)
-        self.head_risks: dict[str, list[str]] = fast.head_risks
+        self.head_risks: dict[str, list[str]] = {**fast.head_risks,
+                                                 RESPONSE_HEAD: list(fast.head_risks.get("unsafe", []))}
         self.meta = {"fast": getattr(fast, "meta", {}), "semantic": model.meta}
         self._cols = np.asarray([fast.heads.index(h) for h in model.heads], dtype=np.int64)
         self.stats = {"texts": 0, "semantic": 0}
@@ -114,6 +116,22 @@ class CascadeClassifier:
     def judge(self, prompt: str, response: str) -> dict[str, float]:
         """Probabilities of harmful compliance / refusal / responsible answer / benign answer."""
         return self.judge_batch([(prompt, response)])[0]
+
+    def score_response(self, prompt: str, response: str, scores: dict[str, float] | None = None) -> dict[str, float]:
+        """Scores of an answer read together with its prompt (GB/T 45654 §7: outputs are judged in
+        context). ``scores``: the answer's own head scores (computed when absent). The judge's
+        harmful-compliance probability is reported as :data:`RESPONSE_HEAD`, and caps every other
+        head: the heads were trained on *requests* and say which risk a text is about, the judge
+        says whether this answer complies with it. A refusal, a responsible answer on a sensitive
+        topic or an ordinary answer is not cut for its topic alone (on DiaSafety val, capping by
+        P(harmful) kept recall and raised precision over capping by P(refusal or responsible))."""
+        scores = dict(self.score(response) if scores is None else scores)
+        if not prompt.strip() or not response.strip():
+            return scores
+        j = self.judge(prompt, response)
+        out = {h: min(v, j["harmful"]) for h, v in scores.items()}
+        out[RESPONSE_HEAD] = j["harmful"]
+        return out
 
     def judge_batch(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
         texts: list[str] = []

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from hegui.moderation.classifier.dataset import Example, assign_split, load_heads
+from hegui.moderation.classifier.dataset import Example, _bucket, assign_split, load_heads
 from hegui.moderation.classifier.sources import written_rows
 from hegui.moderation.classifier.train import _git_commit, _platt, balance_weights, head_labels
 from hegui.moderation.semantic.encoder import DIM, ENCODER_ID
@@ -30,6 +30,7 @@ SCRIPT_VERSION = "1.0.0"
 SEMANTIC_WEIGHT = 0.5  # w in the cascade (LOSO-chosen, see docs/moderation-quality.md)
 BAND = (0.02, 0.995)  # fast probabilities in [lo, hi) are re-scored by the semantic stage
 MIN_POSITIVES = 40
+DIASAFETY_SHARE = 0.3  # of DiaSafety train (~2,700 pairs) for the response judge
 log = logging.getLogger("hegui.moderation.semantic.train")
 
 
@@ -89,13 +90,14 @@ def judge_rows(data_dir: Path | None) -> list[tuple[str, str, int, str, str]]:
     for r in written_rows("responses"):
         out.append((r["prompt"], r["response"], cls[r["label"]], "written_v2", assign_split(r["response"])))
     if data_dir is not None:
-        for split_file in ("train.jsonl", "val.jsonl"):
-            path = data_dir / "diasafety" / split_file
-            if path.is_file():
-                for line in path.open(encoding="utf-8"):
-                    r = json.loads(line)
-                    lab = cls["harmful"] if r["label"] == "unsafe" else cls["benign"]
-                    out.append((r["prompt"], r["response"], lab, "diasafety", assign_split(r["response"])))
+        path = data_dir / "diasafety" / "train.jsonl"  # capped: embedding time on two cores
+        if path.is_file():
+            for line in path.open(encoding="utf-8"):
+                r = json.loads(line)
+                if _bucket("judge:" + r["response"]) >= DIASAFETY_SHARE:
+                    continue
+                lab = cls["harmful"] if r["label"] == "unsafe" else cls["benign"]
+                out.append((r["prompt"], r["response"], lab, "diasafety", assign_split(r["response"])))
     return out
 
 
