@@ -6,7 +6,8 @@ Layers, each importing only those below it at run time (pinned by ``tests/test_l
     cli, bootstrap
     app                                      ← this package
     gateway   console → cases   obligations
-    identity  moderation  labeling  records  web  hooks
+    throttle  records  labeling  web  hooks
+    identity  moderation
     settings  storage  errors  fileio  codes  logs
 """
 

@@ -1,6 +1,6 @@
 """The one record the request pipeline works on: an :class:`Exchange` between a client and a model.
 
-Each step reads what earlier steps put here and adds its own part: the parsed request (reader),
+Each step reads what earlier steps put here and adds its own part: the parsed request (the reader),
 the end user and policy profile (:class:`~.identity.Admit`), the input verdict, the upstream's
 answer or stream, the output verdict and blocklist hit, the labelled answer, and the pending usage
 record that :class:`~.record.Commit` writes (Interim Measures Art 11; CSL Art 21).
@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hegui.errors import HeguiError
 from hegui.gateway.upstream import ChatResult, Upstream
 from hegui.hooks import BlockHit
 from hegui.moderation.base import Action, StreamChecker, Verdict
@@ -62,7 +63,7 @@ class Exchange:
     outputs: list[dict[str, Any]] = field(default_factory=list)  # images: one entry per labelled image
     finish: str = "stop"
     status: str = "ok"  # ok | cut | refused | error | client_closed (the record's status)
-    failure: Exception | None = None  # the error that ended the request before an answer: a failure record
+    failure: HeguiError | None = None  # the error that ended the request before an answer: a failure record
     cut_short: bool = False  # ended by an exception mid-way (client gone, cancelled, failed mid-answer)
     record: PendingRecord = field(init=False)
     committed: bool = False  # the usage record was written (or its one write was attempted)
