@@ -53,6 +53,21 @@ class ServerSettings(_Section):
     port: int = Field(8000, ge=1, le=65535)
     max_body_bytes: int = Field(1_000_000, ge=1024)
     public_url: str = ""
+    # /docs and /openapi.json (the whole API surface, admin routes included); None = served only
+    # with the demo model, off in production unless set to true (TC260-003 access control)
+    api_docs: bool | None = None
+    # /metrics asks for "Authorization: Bearer <metrics_token>"; with no token it is refused
+    # unless metrics_public = true (only where the network already keeps it private)
+    metrics_token: str = ""
+    metrics_public: bool = False
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _token(cls, v: str) -> str:
+        if v and (len(v) < 16 or v != v.strip()):
+            raise ValueError("metrics_token must be at least 16 characters without surrounding spaces "
+                             "/ metrics_token 至少 16 个字符且首尾不能有空格")
+        return v
 
 
 class StorageSettings(_Section):

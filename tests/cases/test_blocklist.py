@@ -1,4 +1,4 @@
-"""Fingerprints of the regeneration blocklist: normalisation, exact, MinHash/SimHash, pHash."""
+"""Fingerprints of the regeneration blocklist: normalisation, exact, distinctive shingles, pHash."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from hegui.cases.blocklist import Blocklist, normalise, simhash
+from hegui.cases.blocklist import Blocklist
+from hegui.cases.textprint import normalise
 from hegui.cases.config import load_config
 from hegui.storage.all_models import load_all
 from hegui.storage.db import Database
@@ -41,12 +42,6 @@ def test_exact_near_and_unrelated(bl):
     near = bl.match_text(TEXT.replace("一万", "1万"))  # one edit in 40 characters
     assert near is not None and near.kind == "near" and near.similarity >= 0.7
     assert bl.match_text("今天的天气很好，我们去公园散步，然后喝了一杯咖啡。") is None
-
-
-def test_simhash_is_close_for_small_edits_and_far_for_different_text():
-    a, b = normalise(TEXT), normalise(TEXT + "转发")
-    c = normalise("完全不同的一段话，讲的是做饭的步骤和需要准备的食材清单。")
-    assert (simhash(a, 3) ^ simhash(b, 3)).bit_count() < (simhash(a, 3) ^ simhash(c, 3)).bit_count()
 
 
 def _img(color: str, mark: bool = False) -> bytes:
@@ -85,13 +80,13 @@ def test_partial_stream_is_caught_by_containment(bl):
     assert len(norm) >= bl.params.containment_min_chars
 
 
-def test_shingle_index_counts_each_item_separately():
-    from hegui.cases.blocklist import ShingleIndex, shingle_hashes
+def test_shingle_index_counts_distinctive_and_boilerplate_per_item():
+    from hegui.cases.textprint import ShingleIndex, shingle_hashes
 
     a, b = shingle_hashes("abcdefgh", 3), shingle_hashes("defghijk", 3)
-    idx = ShingleIndex([("a", a), ("b", b)])
-    assert idx.best(shingle_hashes("abcde", 3)) == ("a", 1.0)
-    eid, share = idx.best(shingle_hashes("efghij", 3))
-    assert eid == "b" and share == 1.0
-    assert idx.best(shingle_hashes("xyz", 3)) is None
+    boiler = shingle_hashes("zzzz", 3)
+    idx = ShingleIndex([("a", a, boiler), ("b", b, shingle_hashes("", 3))])
+    distinct, shared = idx.overlap(shingle_hashes("abcdefzzzz", 3))
+    assert list(distinct) == [4, 1] and list(shared) == [1, 0]  # a: abc bcd cde def, zzz; b: def
+    assert list(idx.overlap(shingle_hashes("xyz", 3))[0]) == [0, 0]
     assert not ShingleIndex([])

@@ -51,7 +51,7 @@ def test_users_listed_masked(gateway):
 
 
 def test_about_page_discloses(gateway_factory):
-    gw = gateway_factory(service={"filing_number": "Beijing-AI-2026-0001"})
+    gw = gateway_factory(service={"filing_number": "Beijing-AI-2026-0001"}, server={"metrics_public": True})
     zh = gw.client.get("/about?lang=zh").text
     en = gw.client.get("/about?lang=en").text
     assert "Beijing-AI-2026-0001" in zh and "备案号" in zh and "内容标识方式" in zh

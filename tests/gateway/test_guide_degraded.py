@@ -118,13 +118,15 @@ def _degraded_count() -> float:
 def test_degraded_verdict_refused_and_counted(gateway_factory) -> None:  # noqa: ANN001
     engine = PolicyModerator.load(classifier=Broken(), recognizers=None, auto_reload_s=None)
     up = RecordingUpstream("西湖位于杭州。")
-    gw = gateway_factory(moderator=engine, upstreams=[up])
+    token = "degraded-metrics-token-01"
+    gw = gateway_factory(moderator=engine, upstreams=[up], server={"metrics_token": token})
     before = _degraded_count()
     body = _ask(gw, NEUTRAL).json()
     assert body["choices"][0]["finish_reason"] == "content_filter" and not up.bodies
-    assert body["hegui"]["moderation"]["input"]["degraded"] == ["classifier"]  # shape {input, output}
+    mod = body["hegui"]["moderation"]  # {input, output}: the input was refused, so no output verdict
+    assert mod["input"]["degraded"] == ["classifier"] and mod["input"]["action"] == "refuse" and mod["output"] is None
     assert _degraded_count() == before + 1
-    scrape = gw.client.get("/metrics").text
+    scrape = gw.client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
     assert 'hegui_moderation_degraded_total{component="classifier"}' in scrape
 
 

@@ -118,20 +118,23 @@ class Clock:
         return self.t
 
 
-def _throttles(db_url: str, n: int, clock: Clock, **rules) -> list[Throttle]:
+def _throttles(db_url: str, n: int, clock: Clock, var_dir=None, **rules) -> list[Throttle]:  # noqa: ANN001
+    from hegui.records.protection import protect
+
     settings = ThrottleSettings(**rules)
     keys = KeyRing(b"k" * 48)
     out = []
     for _ in range(n):  # separate engines: like separate gateway processes on one database
         db = Database(db_url)
+        protect(db, keys, var_dir)  # lockouts are audited: the audit log needs its key and anchor
         out.append(Throttle(db, settings, keys, clock=clock))
     out[0].db.upgrade()
     return out
 
 
-def test_processes_share_one_count_and_locks_expire(db_url):
+def test_processes_share_one_count_and_locks_expire(db_url, tmp_path):
     clock = Clock()
-    a, b = _throttles(db_url, 2, clock, login_failures_per_account=RULE)
+    a, b = _throttles(db_url, 2, clock, tmp_path / "var", login_failures_per_account=RULE)
     a.hit("login_failures_per_account", "admin", refuse=False)
     b.hit("login_failures_per_account", "admin", refuse=False)
     a.peek("login_failures_per_account", "admin")  # two failures: still allowed
@@ -151,9 +154,9 @@ def test_processes_share_one_count_and_locks_expire(db_url):
         t.db.dispose()
 
 
-def test_concurrent_hits_never_exceed_the_limit(db_url):
+def test_concurrent_hits_never_exceed_the_limit(db_url, tmp_path):
     clock = Clock()
-    throttles = _throttles(db_url, 4, clock, sms_per_app={"limit": 5, "window_seconds": 3600})
+    throttles = _throttles(db_url, 4, clock, tmp_path / "var", sms_per_app={"limit": 5, "window_seconds": 3600})
 
     def one(i: int) -> bool:
         try:

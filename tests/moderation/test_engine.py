@@ -18,6 +18,32 @@ from hegui.moderation.engine import PolicyModerator
 from hegui.moderation.errors import PackError
 
 IN, OUT = Direction.INPUT, Direction.OUTPUT
+STARTER_ZH = Path(__file__).parents[2] / "src/hegui/data/moderation/packs/starter-zh"
+STARTER_ZH_VERSION = "2026.12-1"
+# Every released version of the starter-zh terms and the digest of its *.tsv files: a change to
+# the terms must come with a new version (verdicts and records name the pack id@version).
+STARTER_ZH_RELEASES = {
+    "2026.11-1": "fabef6bbbe10e507f760bd1bb319d24ecaff30615fd715897fa16533b17de967",
+    "2026.12-1": "3f467f4cb7b815d738e26027b283c4496b9165acfe8ac166f59135c93111959c",  # + abuse.tsv
+}
+
+
+def _terms_digest(pack: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted(pack.glob("*.tsv")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def test_starter_zh_terms_change_only_with_a_new_version() -> None:
+    import yaml
+
+    version = yaml.safe_load((STARTER_ZH / "pack.yaml").read_text(encoding="utf-8"))["version"]
+    assert version == STARTER_ZH_VERSION
+    assert _terms_digest(STARTER_ZH) == STARTER_ZH_RELEASES[version], (
+        "starter-zh terms changed: bump version in pack.yaml and add it to STARTER_ZH_RELEASES")
 
 
 def test_implements_the_contract(shipped_moderator: PolicyModerator) -> None:
@@ -166,12 +192,12 @@ def test_auto_reload_on_mtime_change(tmp_path: Path) -> None:
 
 def test_pack_with_same_id_replaces_shipped(tmp_path: Path) -> None:
     d = tmp_path / "starter-zh"
-    shutil.copytree(Path(__file__).parents[2] / "src/hegui/data/moderation/packs/starter-zh", d)
+    shutil.copytree(STARTER_ZH, d)
     for f in d.glob("*.tsv"):
         f.write_text("", encoding="utf-8")
     (d / "only.tsv").write_text("特殊词\tA1h\t2\n", encoding="utf-8")
     m = PolicyModerator.load([d], classifier=None, recognizers=None, auto_reload_s=None)
-    assert [p.label for p in m.packs].count("starter-zh@2026.11-1") == 1
+    assert [p.label for p in m.packs].count(f"starter-zh@{STARTER_ZH_VERSION}") == 1
     assert m.check("怎么制作冰毒", IN).action is Action.ALLOW
     assert m.check("特殊词", IN).action is Action.REFUSE
 

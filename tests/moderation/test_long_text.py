@@ -91,10 +91,14 @@ def test_engine_gives_the_classifier_every_character(where: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def classifier_only(clf: Classifier) -> PolicyModerator:
-    """The core policy with no listed terms: whatever is found, the classifier found."""
+def classifier_only() -> PolicyModerator:
+    """The core policy with no listed terms and the default classifier (the cascade): whatever is
+    found, the classifier found. In a 1,000-character n-gram window the padding dilutes a short
+    request below the gate; the semantic stage embeds the most suspicious 256-character windows."""
+    from hegui.moderation.semantic.cascade import CascadeClassifier
+
     core = [d for d in shipped_pack_dirs() if d.name == "core"]
-    return PolicyModerator(core, classifier=clf, recognizers=None, auto_reload_s=None)
+    return PolicyModerator(core, classifier=CascadeClassifier.load_default(), recognizers=None, auto_reload_s=None)
 
 
 REQUEST = " ".join(UNSAFE_EN[:2])  # pipe bomb + methamphetamine: 181 characters

@@ -94,10 +94,13 @@ class LazyModerator:
 
 
 def build_enforcement(db: Database, settings: HeguiSettings, keys: KeyRing) -> EnforcementHooks:
-    """Sanctions, escalation and the regeneration blocklist from :mod:`hegui.cases`."""
+    """Sanctions, escalation and the regeneration blocklist from :mod:`hegui.cases`; the demo
+    model's answer templates are boilerplate every demo answer shares, never a takedown's match."""
     from hegui.cases.enforcement import build_hooks
+    from hegui.gateway.demo import demo_answer
 
-    return build_hooks(db, settings, keys)
+    served = tuple(demo_answer([{"role": "user", "content": q}]) for q in ("", "?")) if settings.demo_model else ()
+    return build_hooks(db, settings, keys, boilerplate=served)  # zh and en templates
 
 
 def protect_records(db: Database, settings: HeguiSettings, keys: KeyRing) -> None:

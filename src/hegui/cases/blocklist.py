@@ -1,77 +1,46 @@
 """Regeneration blocklist: keep taken-down content from being generated again.
 
 Interim Measures Art 14 (stop generation, prevent recurrence) and the draft Regulation's rule that
-regeneration is prevented for at least three months. Text is matched by a normalised exact hash and
-as a near-duplicate (MinHash estimate of Jaccard similarity over character shingles, and SimHash
-Hamming distance); images by perceptual hash (pHash) distance. Only fingerprints are stored.
+regeneration is prevented for at least three months. Only fingerprints are stored: a normalised
+exact hash, and the hashed character shingles of the text split into *distinctive* and
+*boilerplate* ones (:mod:`hegui.cases.textprint`); images by perceptual hash (pHash) distance.
 
-A stream is checked before each release by *containment*: the share of the text generated so far
-whose shingles lie in a blocked item (an inverted index over hashed shingles), so a taken-down
-answer is cut near its start instead of after it has been delivered.
+- A whole answer matches an item when it is the same text (exact hash), or when it reproduces
+  most of the item's distinctive shingles (``near_threshold``).
+- A stream is checked before each release by *containment*: the share of the text so far, less
+  the item's boilerplate, that lies in the item's distinctive shingles, so a taken-down answer is
+  cut near the start of its distinctive content instead of after it has been delivered.
+- Both need at least ``min_distinctive_shingles`` shared distinctive shingles, so an answer that
+  shares only a model's boilerplate with a taken-down one is not refused.
+
+An entry is effective at once, in every process sharing the database: each generation request
+checks the table's change stamp in the identity gate's transaction (:meth:`Blocklist.sync`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import threading
-import time
-import unicodedata
+from dataclasses import dataclass, field
 
 import imagehash
 import numpy as np
-from datasketch import MinHash
+from cryptography.exceptions import InvalidTag
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hegui.cases.config import BlocklistParams
 from hegui.cases.models import BlocklistEntry
+from hegui.cases.textprint import ShingleIndex, boilerplate_in, exact_hash, normalise, pack, shingle_hashes, unpack
 from hegui.hooks import BlockHit
+from hegui.identity.crypto import KeyRing
 from hegui.storage.base import utcnow
 from hegui.storage.db import Database
+from hegui.storage.models import UsageContent, UsageRecord
 
-RELOAD_SECONDS = 5.0
-
-
-def normalise(text: str, strip: tuple[str, ...] = ()) -> str:
-    """NFKC, case-folded, label notices removed, only letters and digits kept."""
-    for s in strip:
-        if s:
-            text = text.replace(s, "")
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
-
-
-def shingles(norm: str, k: int) -> set[bytes]:
-    if len(norm) <= k:
-        return {norm.encode()}
-    return {norm[i:i + k].encode() for i in range(len(norm) - k + 1)}
-
-
-def minhash(norm: str, params: BlocklistParams) -> np.ndarray:
-    m = MinHash(num_perm=params.minhash_perm, seed=7)
-    m.update_batch(list(shingles(norm, params.shingle)))
-    return m.hashvalues.astype(np.uint64)
-
-
-def simhash(norm: str, k: int) -> int:
-    """64-bit SimHash over character shingles (Charikar 2002)."""
-    digests = b"".join(hashlib.blake2b(sh, digest_size=8).digest() for sh in shingles(norm, k))
-    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)).reshape(-1, 64).astype(np.int64)
-    votes = (2 * bits - 1).sum(axis=0)
-    return int("".join("1" if v > 0 else "0" for v in votes), 2)
-
-
-def shingle_hashes(norm: str, k: int) -> np.ndarray:
-    """Sorted unique 64-bit hashes of the shingles (containment needs sets, not MinHash)."""
-    digests = b"".join(hashlib.blake2b(sh, digest_size=8).digest() for sh in shingles(norm, k))
-    return np.unique(np.frombuffer(digests, dtype=np.uint64))
-
-
-def exact_hash(norm: str) -> str:
-    return hashlib.sha256(norm.encode()).hexdigest()
+Stamp = tuple[int, dt.datetime | None]
 
 
 def phash(data: bytes) -> str:
@@ -79,141 +48,182 @@ def phash(data: bytes) -> str:
         return str(imagehash.phash(img.convert("RGB")))
 
 
-class Blocklist:
-    """Fingerprints of taken-down items, cached in memory and reloaded when changed."""
+@dataclass(frozen=True)
+class _Snapshot:
+    """The active entries as loaded; replaced whole, so readers never see half a reload."""
 
-    def __init__(self, db: Database, params: BlocklistParams, label_strings: tuple[str, ...] = ()) -> None:
+    stamp: Stamp | None = None
+    exact: dict[str, str] = field(default_factory=dict)
+    index: ShingleIndex = field(default_factory=lambda: ShingleIndex([]))
+    images: list[tuple[str, imagehash.ImageHash]] = field(default_factory=list)
+    next_expiry: dt.datetime | None = None
+
+
+class Blocklist:
+    """Fingerprints of taken-down items, cached in memory and reloaded when the table changes."""
+
+    def __init__(self, db: Database, params: BlocklistParams, label_strings: tuple[str, ...] = (),
+                 *, keys: KeyRing | None = None, boilerplate: tuple[str, ...] = ()) -> None:
         self.db = db
         self.params = params
         self.strip = label_strings
+        self.keys = keys  # opens recent answers to learn boilerplate from; without it only declared texts count
+        declared = [shingle_hashes(normalise(t, label_strings), params.shingle) for t in boilerplate]
+        self.declared = np.unique(np.concatenate(declared)) if declared else np.zeros(0, dtype=np.uint64)
         self._lock = threading.Lock()
-        self._loaded_at = 0.0
-        self._exact: dict[str, str] = {}
-        self._ids: list[str] = []
-        self._simarr: np.ndarray = np.zeros(0, dtype=np.uint64)
-        self._sigs: np.ndarray = np.zeros((0, params.minhash_perm), dtype=np.uint64)
-        self._images: list[tuple[str, imagehash.ImageHash]] = []
-        self._index = ShingleIndex([])
+        self._snap = _Snapshot()
+        self._stale = True
 
     # -- writing ---------------------------------------------------------------------------
-    def text_entry(self, text: str, source: str, takedown_id: str | None = None) -> BlocklistEntry:
+    def text_entry(self, text: str, source: str, takedown_id: str | None = None, *, session: Session | None = None,
+                   exclude_record: str | None = None) -> BlocklistEntry:
+        """An entry for ``text``; its boilerplate is learnt from recent answers read through
+        ``session`` (or a session of its own), leaving out the record ``exclude_record``."""
         norm = normalise(text, self.strip)
-        return BlocklistEntry(kind="text", exact_hash=exact_hash(norm), simhash=f"{simhash(norm, self.params.shingle):016x}",
-                              minhash=minhash(norm, self.params).tobytes(),
-                              shingles=shingle_hashes(norm, self.params.shingle).tobytes(),
+        hashes = shingle_hashes(norm, self.params.shingle)
+        boiler = np.intersect1d(hashes, self.declared, assume_unique=True)
+        if self.keys is not None and len(hashes):
+            if session is not None:
+                learnt = self._learn(session, norm, hashes, exclude_record)
+            else:
+                with self.db.session() as s:
+                    learnt = self._learn(s, norm, hashes, exclude_record)
+            boiler = np.union1d(boiler, learnt)
+        distinctive = np.setdiff1d(hashes, boiler, assume_unique=True)
+        return BlocklistEntry(kind="text", exact_hash=exact_hash(norm), shingles=pack(distinctive, boiler),
                               takedown_id=takedown_id, source=source,
                               expires_at=utcnow() + dt.timedelta(days=self.params.expiry_days))
+
+    def _learn(self, s: Session, norm: str, hashes: np.ndarray, exclude_record: str | None) -> np.ndarray:
+        """Shingles of ``hashes`` found in ``boilerplate_min_answers`` distinct recent answers
+        (copies of the item itself are not other answers)."""
+        p = self.params
+        q = (select(UsageContent.record_id, UsageContent.output_enc)
+             .join(UsageRecord, UsageRecord.id == UsageContent.record_id)
+             .where(UsageContent.output_enc.is_not(None)).order_by(UsageRecord.created_at.desc())
+             .limit(p.boilerplate_sample))
+        if exclude_record:
+            q = q.where(UsageRecord.id != exclude_record)
+        others: dict[str, np.ndarray] = {exact_hash(norm): hashes}
+        for rid, blob in s.execute(q):
+            try:
+                other = normalise(self.keys.unseal(blob, rid.encode()).decode(), self.strip)
+            except (InvalidTag, ValueError, UnicodeDecodeError):
+                continue  # sealed under another key, or damaged: teaches nothing
+            digest = exact_hash(other)
+            if digest not in others:
+                others[digest] = shingle_hashes(other, p.shingle)
+        del others[exact_hash(norm)]
+        return boilerplate_in(hashes, others.values(), p.boilerplate_min_answers)
 
     def image_entry(self, data: bytes, source: str, takedown_id: str | None = None) -> BlocklistEntry:
         return BlocklistEntry(kind="image", phash=phash(data), takedown_id=takedown_id, source=source,
                               expires_at=utcnow() + dt.timedelta(days=self.params.expiry_days))
 
     def invalidate(self) -> None:
-        self._loaded_at = 0.0
+        self._stale = True
 
-    # -- matching --------------------------------------------------------------------------
-    def _refresh(self) -> None:
-        if time.monotonic() - self._loaded_at < RELOAD_SECONDS:
-            return
-        with self._lock:
-            if time.monotonic() - self._loaded_at < RELOAD_SECONDS:
-                return
+    # -- loading ---------------------------------------------------------------------------
+    def sync(self, s: Session) -> None:
+        """Reload if the table changed since the last load (one aggregate query). Called once per
+        generation request, so a takedown committed by any process applies to the next request."""
+        stamp = table_stamp(s)
+        snap = self._snap
+        if self._stale or stamp != snap.stamp or _expired(snap):
+            self._load(s, stamp)
+
+    def _ensure(self) -> _Snapshot:
+        snap = self._snap
+        if self._stale or _expired(snap):
             with self.db.session() as s:
-                rows = active_entries(s)
-            exact, ids, sims, sigs, images, sets = {}, [], [], [], [], []
+                self._load(s, table_stamp(s))
+            snap = self._snap
+        return snap
+
+    def _load(self, s: Session, stamp: Stamp) -> None:
+        with self._lock:
+            if not self._stale and self._snap.stamp == stamp and not _expired(self._snap):
+                return  # another request reloaded it meanwhile
+            self._stale = False  # an invalidate() from now on triggers the next load
+            rows = active_entries(s)
+            exact, items, images = {}, [], []
             for r in rows:
                 if r.kind == "text":
                     exact[r.exact_hash] = r.id
-                    ids.append(r.id)
-                    sims.append(int(r.simhash, 16))
-                    sigs.append(np.frombuffer(r.minhash, dtype=np.uint64))
-                    if r.shingles:
-                        sets.append((r.id, np.frombuffer(r.shingles, dtype=np.uint64)))
+                    distinctive, boiler = unpack(r.shingles)
+                    if len(distinctive) or len(boiler):
+                        items.append((r.id, distinctive, boiler))
                 elif r.phash:
                     images.append((r.id, imagehash.hex_to_hash(r.phash)))
-            self._exact, self._ids, self._images = exact, ids, images
-            self._index = ShingleIndex(sets)
-            self._simarr = np.array(sims, dtype=np.uint64)
-            self._sigs = np.vstack(sigs) if sigs else np.zeros((0, self.params.minhash_perm), dtype=np.uint64)
-            self._loaded_at = time.monotonic()
+            expiry = min((_aware(r.expires_at) for r in rows), default=None)
+            self._snap = _Snapshot(stamp, exact, ShingleIndex(items), images, expiry)
 
+    # -- matching --------------------------------------------------------------------------
     def match_text(self, text: str) -> BlockHit | None:
-        self._refresh()
-        if not self._ids:
+        """A whole answer: the same text, or most of an item's distinctive content reproduced."""
+        snap = self._ensure()
+        if not snap.exact:
             return None
         norm = normalise(text, self.strip)
         if not norm:
             return None
-        hit = self._exact.get(exact_hash(norm))
+        hit = snap.exact.get(exact_hash(norm))
         if hit:
             return BlockHit(hit, "exact", 1.0)
-        sig = minhash(norm, self.params)
-        if self._sigs.shape[1] == sig.shape[0]:
-            sims = (self._sigs == sig).mean(axis=1)
-            best = int(np.argmax(sims))
-            if sims[best] >= self.params.minhash_threshold:
-                return BlockHit(self._ids[best], "near", round(float(sims[best]), 4))
-        dists = np.bitwise_count(self._simarr ^ np.uint64(simhash(norm, self.params.shingle)))
-        best = int(np.argmin(dists))
-        if dists[best] <= self.params.simhash_max_distance:
-            return BlockHit(self._ids[best], "near", round(1 - int(dists[best]) / 64, 4))
+        distinct, _ = snap.index.overlap(shingle_hashes(norm, self.params.shingle))
+        if not len(distinct):
+            return None
+        share = np.where(distinct >= self.params.min_distinctive_shingles,
+                         distinct / np.maximum(snap.index.n_distinctive, 1), 0.0)
+        best = int(np.argmax(share))
+        if share[best] >= self.params.near_threshold:
+            return BlockHit(snap.index.ids[best], "near", round(float(share[best]), 4))
         return None
 
     def match_partial(self, text: str) -> BlockHit | None:
-        """A stream so far: blocked when enough of it lies inside one blocked item."""
-        self._refresh()
-        if not self._index:
+        """A stream so far: blocked when, less an item's boilerplate, it lies mostly inside the item."""
+        snap = self._ensure()
+        if not snap.index:
             return None
         norm = normalise(text, self.strip)
         if len(norm) < self.params.containment_min_chars:
             return None
-        best = self._index.best(shingle_hashes(norm, self.params.shingle))
-        if best and best[1] >= self.params.containment_threshold:
-            return BlockHit(best[0], "contained", round(best[1], 4))
+        query = shingle_hashes(norm, self.params.shingle)
+        distinct, boiler = snap.index.overlap(query)
+        own = np.maximum(len(query) - boiler, 1)  # the query's shingles that are not the item's boilerplate
+        share = np.where(distinct >= self.params.min_distinctive_shingles, distinct / own, 0.0)
+        best = int(np.argmax(share))
+        if share[best] >= self.params.containment_threshold:
+            return BlockHit(snap.index.ids[best], "contained", round(float(share[best]), 4))
         return None
 
     def match_image(self, data: bytes) -> BlockHit | None:
-        self._refresh()
-        if not self._images:
+        snap = self._ensure()
+        if not snap.images:
             return None
         try:
             h = imagehash.hex_to_hash(phash(data))
         except OSError:
             return None
-        best = min(((h - other, eid) for eid, other in self._images), default=None)
+        best = min(((h - other, eid) for eid, other in snap.images), default=None)
         if best and best[0] <= self.params.phash_max_distance:
             return BlockHit(best[1], "near" if best[0] else "exact", round(1 - best[0] / 64, 4))
         return None
 
 
-class ShingleIndex:
-    """Inverted index from shingle hash to the blocked items that contain it."""
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
-    def __init__(self, sets: list[tuple[str, np.ndarray]]) -> None:
-        self.ids = [eid for eid, _ in sets]
-        hashes = np.concatenate([h for _, h in sets]) if sets else np.zeros(0, dtype=np.uint64)
-        owners = np.concatenate([np.full(len(h), i, dtype=np.int64) for i, (_, h) in enumerate(sets)]) \
-            if sets else np.zeros(0, dtype=np.int64)
-        order = np.argsort(hashes, kind="stable")
-        self.hashes, self.owners = hashes[order], owners[order]
 
-    def __bool__(self) -> bool:
-        return bool(self.ids)
+def _expired(snap: _Snapshot) -> bool:
+    return snap.next_expiry is not None and _aware(utcnow()) >= snap.next_expiry
 
-    def best(self, query: np.ndarray) -> tuple[str, float] | None:
-        """(item id, share of ``query`` found in it) for the item containing the most of it."""
-        if not self.ids or not len(query):
-            return None
-        left = np.searchsorted(self.hashes, query, "left")
-        lens = np.searchsorted(self.hashes, query, "right") - left
-        total = int(lens.sum())
-        if not total:
-            return None
-        # every (query hash, owning item) pair, without a Python loop
-        idx = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(left, lens)
-        counts = np.bincount(self.owners[idx], minlength=len(self.ids))
-        i = int(np.argmax(counts))
-        return self.ids[i], float(counts[i]) / len(query)
+
+def table_stamp(s: Session) -> Stamp:
+    """Changes when an entry is added or deactivated: (active entries, newest creation time)."""
+    count, newest = s.execute(select(func.count(), func.max(BlocklistEntry.created_at))
+                              .where(BlocklistEntry.active.is_(True))).one()
+    return int(count), newest
 
 
 def active_entries(s: Session) -> list[BlocklistEntry]:

@@ -41,17 +41,26 @@ class IntakeLimits(BaseModel):
 
 
 class BlocklistParams(BaseModel):
+    """Fingerprint matching of the regeneration blocklist (see :mod:`hegui.cases.blocklist`)."""
+
     model_config = ConfigDict(extra="forbid")
     expiry_days: int = Field(183, ge=92)  # ≥ 3 months (draft Regulation on regeneration)
-    minhash_perm: int = Field(128, ge=16)
-    minhash_threshold: float = Field(0.8, gt=0, le=1)
-    shingle: int = Field(4, ge=1)
-    simhash_max_distance: int = Field(3, ge=0, le=16)
+    shingle: int = Field(3, ge=1)
     phash_max_distance: int = Field(10, ge=0, le=32)
-    # streamed output: cut when this share of the text so far lies inside a blocked item ...
+    # a whole answer matches when it holds this share of a blocked item's distinctive shingles
+    near_threshold: float = Field(0.8, gt=0, le=1)
+    # streamed output: cut when this share of the text so far (less the item's boilerplate) lies
+    # inside a blocked item ...
     containment_threshold: float = Field(0.8, gt=0, le=1)
     # ... once at least this many normalised characters have been generated
     containment_min_chars: int = Field(24, ge=4)
+    # either match needs at least this many shared distinctive shingles
+    min_distinctive_shingles: int = Field(8, ge=2)
+    # boilerplate: shingles of a taken-down answer that occur in this many other distinct answers
+    # among the most recent ``boilerplate_sample`` ones, or in a declared ``boilerplate`` text
+    boilerplate_min_answers: int = Field(3, ge=2)
+    boilerplate_sample: int = Field(300, ge=0, le=5000)
+    boilerplate: list[str] = []
 
 
 class CasesConfig(BaseModel):

@@ -129,10 +129,12 @@ class BlocklistEntry(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(8))  # text | image
     exact_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    # no longer written or read (near-duplicates are judged on distinctive shingles); kept until
+    # a migration drops them
     simhash: Mapped[str | None] = mapped_column(String(16), default=None)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
-    # sorted 64-bit hashes of the normalised text's shingles: how much of a partial (streamed)
-    # output is contained in this item
+    # 64-bit hashes of the normalised text's shingles, split into distinctive and boilerplate
+    # (format: hegui.cases.textprint.pack; entries from before the split: all distinctive)
     shingles: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     phash: Mapped[str | None] = mapped_column(String(64), default=None)
     takedown_id: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -15,8 +15,9 @@ from hegui.cases.models import Takedown
 from hegui.errors import NotFound, ValidationFailed
 from hegui.identity.crypto import KeyRing
 from hegui.records import audit
+from hegui.records.usage import WITHHELD_BY
 from hegui.storage.base import utcnow
-from hegui.storage.models import UsageContent, UsageRecord
+from hegui.storage.models import ReviewItem, UsageContent, UsageRecord
 
 
 def take_down(s: Session, keys: KeyRing, blocklist: Blocklist, outputs_dir: Path, content_id: str, reason: str,
@@ -41,11 +42,9 @@ def take_down(s: Session, keys: KeyRing, blocklist: Blocklist, outputs_dir: Path
     images = sorted(outputs_dir.glob(f"{base}*.png")) if outputs_dir.exists() else []
     for path in images:
         entries.append(blocklist.image_entry(path.read_bytes(), "takedown", row.id))
-    content = s.get(UsageContent, rec.id)
-    if content is not None and content.output_enc and not images:
-        text = keys.unseal(content.output_enc, rec.id.encode()).decode()
-        if text.strip():
-            entries.append(blocklist.text_entry(text, "takedown", row.id))
+    text = "" if images else generated_text(s, keys, rec.id)
+    if text.strip():
+        entries.append(blocklist.text_entry(text, "takedown", row.id, session=s, exclude_record=rec.id))
     if not entries:
         raise ValidationFailed(message_en=f"{base}: neither output text nor image is stored any more, so it cannot "
                                           "be fingerprinted; nothing was taken down",
@@ -55,6 +54,19 @@ def take_down(s: Session, keys: KeyRing, blocklist: Blocklist, outputs_dir: Path
                  {"takedown": row.id, "reason": row.reason, "case": case_id, "blocklist": len(entries),
                   "refutation": bool(row.refutation_zh or row.refutation_en)})
     return row
+
+
+def generated_text(s: Session, keys: KeyRing, record_id: str) -> str:
+    """What the model generated for a record: the text withheld when the answer was cut (kept as
+    evidence, :data:`hegui.records.usage.WITHHELD_BY`), else the output as delivered."""
+    kept = s.scalars(select(ReviewItem.text_enc).where(ReviewItem.record_id == record_id,
+                                                       ReviewItem.decided_by == WITHHELD_BY)).first()
+    if kept:
+        return keys.unseal(kept, b"review").decode()
+    content = s.get(UsageContent, record_id)
+    if content is None or not content.output_enc:
+        return ""
+    return keys.unseal(content.output_enc, record_id.encode()).decode()
 
 
 def refutation_notices(s: Session, limit: int = 50) -> list[Takedown]:

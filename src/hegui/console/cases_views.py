@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from hegui.cases import report, workflow
 from hegui.cases.desk import PI_ACTIONS, CaseDesk
+from hegui.cases.errors import ArchiveExpired
 from hegui.cases.models import Case, CaseEvidence
 from hegui.cases.pi_requests import CORRECTABLE
 from hegui.console.auth import ADMIN, ALL, WORK, action, actor, page, services_of
@@ -21,6 +24,13 @@ router = APIRouter(prefix="/console")
 
 def desk_of(request: Request) -> CaseDesk:
     return request.app.state.case_desk
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` for a download whose name the submitter chose: an ASCII fallback
+    with anything unsafe replaced, and the full name percent-encoded (RFC 6266 / RFC 5987)."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:120] or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename[:200], safe='')}"
 
 
 @router.get("/cases")
@@ -127,27 +137,30 @@ def case_archive(request: Request, key: str):
                 raise NotFound(detail=f"archive of {key}")
             from hegui.records import audit
 
+            path = desk.archive_path(name)
+            if path is None:  # expired (PIPL Art 47) or removed with the erased user: nothing to audit
+                raise ArchiveExpired(days=desk.config.pi_export_days)
             audit.append(s, actor(sess), "pi.archive_downloaded", f"case:{case.tracking}", {})
-        return FileResponse(desk.exports_dir / name, media_type="application/zip", filename=name)
+        return FileResponse(path, media_type="application/zip", filename=name)
 
     return page(request, ADMIN, show)
 
 
 @router.get("/cases/{key}/evidence/{eid}")
 def case_evidence(request: Request, key: str, eid: str):
+    """Evidence as uploaded: decrypted and checked against its intake digest (PIPL Art 51)."""
     sv, desk = services_of(request), desk_of(request)
 
     def show(sess):
+        ev, data = desk.read_evidence(key, eid)
         with sv.db.session() as s:
-            case = workflow.get_case(s, key)
-            ev = s.get(CaseEvidence, eid)
-            if ev is None or ev.case_id != case.id:
-                raise NotFound(detail=f"evidence {eid}")
             from hegui.records import audit
 
+            case = workflow.get_case(s, key)
             audit.append(s, actor(sess), "case.evidence_viewed", f"case:{case.tracking}", {"evidence": ev.id})
-        return FileResponse(desk.evidence_dir / case.id / ev.stored_as, media_type="application/octet-stream",
-                            filename=ev.filename, content_disposition_type="attachment")
+        return Response(data, media_type="application/octet-stream",
+                        headers={"Content-Disposition": attachment(ev.filename),
+                                 "X-Content-Type-Options": "nosniff"})
 
     return page(request, WORK, show)
 

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("hegui.gateway")
 
 
-
 async def _purge_loop(services: Services, every: float) -> None:
     """The retention job, in the server (Interim Measures Art 11; CSL logs ≥ 6 months)."""
     from starlette.concurrency import run_in_threadpool
@@ -56,8 +55,11 @@ def create_app(services: Services, *, migrate: bool = True,
 
     if migrate:
         services.db.upgrade()
+    server = services.settings.server
+    docs = server.api_docs if server.api_docs is not None else services.settings.demo_model
     app = FastAPI(title="hegui gateway 合规网关", version="0.1.0", lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None)
+                  docs_url="/docs" if docs else None, openapi_url="/openapi.json" if docs else None,
+                  redoc_url=None)
     app.state.services = services
     app.state.metrics = GatewayMetrics()
     app.state.body_limits = {}  # path -> bytes, for routes that take uploads

@@ -299,7 +299,9 @@ class PolicyModerator:
         if clf is None or not text.strip():
             return True
         try:
-            scores = dict(clf.score(text))
+            judged = bool(prompt) and hasattr(clf, "score_response")  # an answer, read with its question
+            score = clf.score_fast if judged and hasattr(clf, "score_fast") else clf.score
+            scores = dict(score(text))
             extra: list[str] = []
             changed = sum(f.changed for f in folds)
             compact = folds[0].compact if len(folds) == 1 else "".join(f.compact for f in folds)
@@ -308,9 +310,9 @@ class PolicyModerator:
             if compact and (len(text) - len(compact) + changed) / len(text) > DISGUISE_RATIO:
                 extra.append(compact)  # separators between characters
             for variant in extra:
-                for head, sc in clf.score(variant).items():
+                for head, sc in score(variant).items():
                     scores[head] = max(scores.get(head, 0.0), sc)
-            if prompt and hasattr(clf, "score_response"):  # an answer, read with its question
+            if judged:
                 scores = dict(clf.score_response(prompt, text, scores))
             head_risks = clf.head_risks
             scores = {str(h): float(sc) for h, sc in scores.items()}

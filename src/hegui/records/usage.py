@@ -20,6 +20,9 @@ from hegui.storage.db import Database
 from hegui.storage.models import ReviewItem, UsageContent, UsageRecord
 
 
+WITHHELD_BY = "system:withheld"  # review items holding generated text that was cut, not delivered
+WITHHELD_NOTE = "生成后被拦截、未发送给用户的内容（留存备查） / generated, cut and not sent to the user (kept as evidence)"
+
 _RECORD_INSERT = UsageRecord.__table__.insert()
 _CONTENT_INSERT = UsageContent.__table__.insert()
 
@@ -52,6 +55,9 @@ class PendingRecord:
     training_allowed: bool = True
     review: list[tuple[str, list[dict], str]] = field(default_factory=list)  # (direction, risks, text)
     input_verdict: Any = None  # the input Verdict, for the repeat-violator rule
+    # what the model generated when the answer was cut (refused, blocked, taken down): not sent,
+    # kept sealed as evidence for reviewers and reports (Interim Measures Art 14)
+    withheld: str = ""
 
 
 class RecordWriter:
@@ -88,6 +94,11 @@ class RecordWriter:
             for direction, risks, text in rec.review:
                 s.add(ReviewItem(record_id=rid, user_id=rec.user_id, direction=direction, risks=risks,
                                  text_enc=self.keys.seal(text, b"review")))
+            if rec.withheld:  # already decided by the gateway: kept, not queued
+                s.add(ReviewItem(record_id=rid, user_id=rec.user_id, direction="output", status="blocked",
+                                 risks=[r for r in rec.risks if r.get("direction") != "input"],
+                                 text_enc=self.keys.seal(rec.withheld, b"review"), decided_by=WITHHELD_BY,
+                                 decided_at=now, note=WITHHELD_NOTE))
             if also is not None:
                 also(s)
         return rid

@@ -55,10 +55,20 @@ def test_obvious_positives(clf, text, head):
     assert clf.score(text)[head] >= 0.5, clf.score(text)
 
 
+@pytest.fixture(scope="module")
+def cascade():
+    from hegui.moderation.semantic.cascade import CascadeClassifier
+
+    return CascadeClassifier.load_default()
+
+
 @pytest.mark.parametrize("text", ["今天天气怎么样？", "请帮我写一封给老师的感谢信", "What is the boiling point of water?",
                                   "推荐几本关于天文学的入门书"])
-def test_obvious_negatives(clf, text):
-    scores = clf.score(text)
+def test_obvious_negatives(cascade, text):
+    """The default classifier (the cascade). The fast stage alone scores "请帮我写一封…" imperatives
+    ≈ 0.7 on `unsafe` (the public harmful sets are imperatives: MODEL_CARD, known weaknesses); the
+    semantic stage brings such texts back under the gates."""
+    scores = cascade.score(text)
     assert max(scores.values()) < 0.5, scores
 
 

@@ -51,6 +51,7 @@ class Blocklist(Step):
                     return Flow.STOP
         elif ex.result is not None and (hit := hooks.blocked_text(ex.result.content)):
             _blocked(ex, hit)
+            ex.record.withheld = ex.result.content  # evidence, sealed (Interim Measures Art 14)
             ex.answer = blocklist_text(ex.lang)
         return Flow.CONTINUE
 
@@ -69,3 +70,6 @@ class Blocklist(Step):
         if hit is not None:
             _blocked(ex, hit)
             ex.tail.append("\n" + blocklist_text(ex.lang))
+        generated = "".join(ex.generated)
+        if ex.status == "cut" and generated != ex.answer:
+            ex.record.withheld = generated  # what was held back, sealed as evidence (Interim Measures Art 14)

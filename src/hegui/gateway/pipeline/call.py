@@ -51,6 +51,7 @@ async def _streamed(ex: Exchange, up: Upstream, sent: dict) -> AsyncIterator[str
     try:
         async with contextlib.aclosing(up.chat_stream(sent)) as pieces:
             async for piece in pieces:
+                ex.generated.append(piece)
                 yield piece
     except HeguiError as exc:  # in-band: the answer so far stands, the error text follows it
         ex.status, ex.finish = "error", "error"

@@ -51,6 +51,7 @@ class Exchange:
     input_verdict: Verdict | None = None
     result: ChatResult | None = None  # a whole answer
     pieces: AsyncIterator[str] | None = None  # a streamed answer; each step wraps it
+    generated: list[str] = field(default_factory=list)  # streams: every piece the upstream produced
     checker: StreamChecker | None = None
     output_verdict: Verdict | None = None
     block: BlockHit | None = None  # the answer matched a taken-down item (regeneration blocklist)

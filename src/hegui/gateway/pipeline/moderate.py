@@ -115,6 +115,7 @@ class ModerateOutput(Step):
         ex.answer, ex.finish = ex.result.content, ex.result.finish_reason
         if verdict.action.stops:
             ex.cut()
+            ex.record.withheld = ex.result.content  # evidence, sealed (Interim Measures Art 14)
             ex.answer = refusal_text(verdict, ex.lang)
         elif verdict.action is Action.MASK and verdict.masked_text is not None:
             ex.answer = verdict.masked_text

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from hegui.moderation.classifier.errors import TrainingDataInvalid
+from hegui.moderation.holdout import HELD_OUT_ROW, is_held_out_row, refuse_held_out
 
 CALIB_SHARE = 0.15
 JADE_TEST_SHARE = 0.20
@@ -182,21 +183,9 @@ def written_texts() -> Iterator[Example]:
             yield from emit(text, group["head"], group["lang"])
 
 
-#: id prefixes of the team's challenge banks (``bench/moderation/challenge``): evaluation only.
-CHALLENGE_ID_PREFIXES = ("cb-", "cr-", "ca-", "cn-")
-
-
-def refuse_challenge_bank(path: Path) -> None:
-    """The challenge banks measure generalisation; training on them would make that number a lie."""
-    parts = path.resolve().parts
-    if any(parts[i:i + 3] == ("bench", "moderation", "challenge") for i in range(len(parts))):
-        raise TrainingDataInvalid(location=str(path), detail="the challenge bank is evaluation-only; "
-                                  "never train on it / 挑战评测集仅用于评估，不得用于训练")
-
-
 def operator_examples(path: Path, known_heads: set[str]) -> Iterator[Example]:
     """Operator JSONL, one object per line: ``text`` (str), ``label`` (0/1), ``head`` (optional)."""
-    refuse_challenge_bank(path)
+    refuse_held_out(path)
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -208,8 +197,8 @@ def operator_examples(path: Path, known_heads: set[str]) -> Iterator[Example]:
                 raise TrainingDataInvalid(location=where, detail=f"not JSON: {exc.msg}") from exc
             if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
                 raise TrainingDataInvalid(location=where, detail="`text` must be a non-empty string")
-            if str(row.get("id", "")).startswith(CHALLENGE_ID_PREFIXES):
-                raise TrainingDataInvalid(location=where, detail="a challenge-bank row (evaluation only)")
+            if is_held_out_row(row):
+                raise TrainingDataInvalid(location=where, detail=HELD_OUT_ROW)
             label = row.get("label")
             if label not in (0, 1):
                 raise TrainingDataInvalid(location=where, detail="`label` must be 0 or 1")

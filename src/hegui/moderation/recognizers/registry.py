@@ -2,8 +2,8 @@
 
 Names map explicitly to recognizer instances; the built-ins come from one tuple, and a custom
 recognizer can never shadow a built-in. ``analyze`` returns non-overlapping findings (higher score,
-then longer span wins) — personal information and content risks (platform abuse, see
-:mod:`hegui.moderation.recognizers.content`) are resolved separately, so a phone number the PI
+then longer span wins) — personal information and content risks (platform abuse and
+discrimination, see :mod:`hegui.moderation.recognizers.content`) are resolved separately, so a phone number the PI
 recognizers mask can also be part of a disguised contact handle; ``mask`` replaces each finding
 while keeping a short readable form (``1101**********1234``, ``138****5678``, ``张**``).
 """
@@ -17,6 +17,7 @@ from hegui.moderation.recognizers.abuse import AbuseLureRecognizer
 from hegui.moderation.recognizers.address import AddressRecognizer
 from hegui.moderation.recognizers.base import PIFinding, Recognizer
 from hegui.moderation.recognizers.contact import ContactRecognizer
+from hegui.moderation.recognizers.discrimination import DiscriminationRecognizer
 from hegui.moderation.recognizers.content import is_personal
 from hegui.moderation.recognizers.errors import RecognizerConflict
 from hegui.moderation.recognizers.numbers import (
@@ -39,6 +40,7 @@ BUILTINS: tuple[type[Recognizer], ...] = (
     IdCardRecognizer, MobileRecognizer, LandlineRecognizer, BankCardRecognizer, EmailRecognizer,
     UsccRecognizer, PassportRecognizer, LicencePlateRecognizer, ChineseNameRecognizer, AddressRecognizer,
     EthnicityRecognizer, SensitiveCategoryRecognizer, ContactRecognizer, AbuseLureRecognizer,
+    DiscriminationRecognizer,
 )
 # entity type -> (characters kept at the start, characters kept at the end)
 _KEEP: dict[str, tuple[int, int]] = {

@@ -30,6 +30,7 @@ from hegui.moderation.semantic.model import (
 )
 
 MAX_WINDOWS = 4  # semantic windows per text: bounded cost on any length
+JUDGE_CACHE = 1024  # (prompt, answer) first windows judged recently
 RESPONSE_HEAD = "harmful_response"  # the judge's harmful-compliance probability, as a broad head
 CANDIDATES = 64  # windows ranked by the fast stage before the semantic pick
 BLOCK = 1000  # past CANDIDATES windows, rank blocks of this size first
@@ -48,6 +49,7 @@ class CascadeClassifier:
         self.meta = {"fast": getattr(fast, "meta", {}), "semantic": model.meta}
         self._cols = np.asarray([fast.heads.index(h) for h in model.heads], dtype=np.int64)
         self.stats = {"texts": 0, "semantic": 0}
+        self._judged: dict[tuple[str, str], dict[str, float]] = {}
 
     @classmethod
     def load_default(cls, *, warm: bool = True) -> CascadeClassifier:
@@ -114,8 +116,22 @@ class CascadeClassifier:
     # -- (prompt, response) ------------------------------------------------------------------
 
     def judge(self, prompt: str, response: str) -> dict[str, float]:
-        """Probabilities of harmful compliance / refusal / responsible answer / benign answer."""
-        return self.judge_batch([(prompt, response)])[0]
+        """Probabilities of harmful compliance / refusal / responsible answer / benign answer.
+        The judge reads the first window of each, so a streamed answer is judged once it is past
+        that window: results are kept in a small LRU cache."""
+        key = (prompt[:WINDOW_CHARS], response[:WINDOW_CHARS])
+        got = self._judged.get(key)
+        if got is None:
+            got = self.judge_batch([(prompt, response)])[0]
+            if len(self._judged) >= JUDGE_CACHE:
+                self._judged.pop(next(iter(self._judged)))
+            self._judged[key] = got
+        return got
+
+    def score_fast(self, text: str) -> dict[str, float]:
+        """The fast stage alone (answers judged with their prompt need no semantic re-scoring:
+        :meth:`score_response` caps every head by the judge)."""
+        return {h: float(v) for h, v in self.fast.score(text).items()}
 
     def score_response(self, prompt: str, response: str, scores: dict[str, float] | None = None) -> dict[str, float]:
         """Scores of an answer read together with its prompt (GB/T 45654 §7: outputs are judged in
@@ -125,7 +141,7 @@ class CascadeClassifier:
         says whether this answer complies with it. A refusal, a responsible answer on a sensitive
         topic or an ordinary answer is not cut for its topic alone (on DiaSafety val, capping by
         P(harmful) kept recall and raised precision over capping by P(refusal or responsible))."""
-        scores = dict(self.score(response) if scores is None else scores)
+        scores = dict(self.score_fast(response) if scores is None else scores)
         if not prompt.strip() or not response.strip():
             return scores
         j = self.judge(prompt, response)

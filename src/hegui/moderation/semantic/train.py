@@ -28,7 +28,11 @@ from hegui.moderation.semantic.model import JUDGE_CLASSES, JUDGE_DIM, SemanticMo
 
 SCRIPT_VERSION = "1.0.0"
 SEMANTIC_WEIGHT = 0.5  # w in the cascade (LOSO-chosen, see docs/moderation-quality.md)
-BAND = (0.02, 0.995)  # fast probabilities in [lo, hi) are re-scored by the semantic stage
+# Fast probabilities in [lo, hi) are re-scored by the semantic stage. With w = 0.5 a fast score of
+# 0.1 needs a semantic probability over 0.99 to reach the 0.8 rule threshold, so the decisions
+# below lo barely change while the embedding cost (≈ 10-40 ms a window on 2 cores) is spent on
+# about half of ordinary prompts at lo = 0.02 (bench/moderation/cascade_speed.py): lo = 0.1.
+BAND = (0.1, 0.995)
 MIN_POSITIVES = 40
 DIASAFETY_SHARE = 0.3  # of DiaSafety train (~2,700 pairs) for the response judge
 log = logging.getLogger("hegui.moderation.semantic.train")
