@@ -29,7 +29,6 @@ from hegui.moderation.base import (
     Guidance,
     RiskFinding,
     StreamChecker,
-    StreamDecision,
     Verdict,
 )
 from hegui.moderation.components import ComponentHealth, load_component

@@ -41,7 +41,8 @@ SCRIPT_VERSION = "1.4.0"
 log = logging.getLogger("hegui.moderation.classifier.train")
 
 
-def _git_commit() -> str:
+def git_commit() -> str:
+    """The commit of the checkout the training code runs from (recorded in model headers)."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
                              cwd=Path(__file__).parent, check=False)
@@ -262,7 +263,7 @@ def train(examples: Sequence[Example], cfg: FeatureConfig, c_grid: Sequence[floa
         raise SystemExit("no head could be trained: the data has no positive and negative examples")
     counts = Counter(f"{e.source}/{e.split}/{e.label}" for e in examples)
     meta = {"script": "hegui.moderation.classifier.train", "script_version": SCRIPT_VERSION,
-            "script_commit": _git_commit(), "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "script_commit": git_commit(), "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "c_grid": list(c_grid), **({"syllable_table_sha256": syllable_table().sha256} if cfg.syl_max else {}),
             "data_counts": dict(sorted(counts.items())), "head_fit": head_meta}
     return ModelData(config=cfg, heads=heads, head_risks={h: head_risks[h] for h in heads},

@@ -60,14 +60,15 @@ def _fail(path: Path, detail: str) -> ModelFileInvalid:
     return ModelFileInvalid(path=str(path), detail=detail)
 
 
-def read_capped(path: Path, cap: int) -> bytes:
+def read_capped(path: Path, cap: int, error: type[Exception] = ModelFileInvalid) -> bytes:
+    """The file's bytes, refused (``error(path=…, detail=…)``) when larger than ``cap`` or unreadable."""
     try:
         size = path.stat().st_size
         if size > cap:
-            raise _fail(path, f"file is {size} bytes, limit {cap}")
+            raise error(path=str(path), detail=f"file is {size} bytes, limit {cap}")
         return path.read_bytes()
     except OSError as exc:
-        raise _fail(path, f"cannot read: {exc.strerror or exc}") from exc
+        raise error(path=str(path), detail=f"cannot read: {exc.strerror or exc}") from exc
 
 
 def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from hegui.moderation.classifier.weights import read_capped
+
 from hegui.fileio import write_atomic
 from hegui.moderation.recognizers.errors import NameModelInvalid
 from hegui.moderation.recognizers.name_features import N_TEMPLATES, NameLexicon, cue_digest, features
@@ -161,13 +163,7 @@ def _fail(path: Path, detail: str) -> NameModelInvalid:
 
 
 def _read_capped(path: Path, cap: int) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > cap:
-            raise _fail(path, f"file is {size} bytes, limit {cap}")
-        return path.read_bytes()
-    except OSError as exc:
-        raise _fail(path, f"cannot read: {exc.strerror or exc}") from exc
+    return read_capped(path, cap, NameModelInvalid)
 
 
 def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:

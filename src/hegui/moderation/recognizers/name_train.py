@@ -15,12 +15,12 @@ import argparse
 import datetime as dt
 import logging
 import random
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from hegui.moderation.classifier.train import git_commit
 from hegui.moderation.recognizers import name_data as nd
 from hegui.moderation.recognizers.name_features import NameLexicon, features_batch
 from hegui.moderation.recognizers.name_model import (
@@ -201,13 +201,7 @@ def heldout_examples(data_dir: Path, seed: int, per_template: int = 30) -> list[
     return out
 
 
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).parent, check=False)
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
+
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -230,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     scores = {"heldout_surnames_never_trained": strict, "shipped_model": evaluate(model, heldout)}
     log.info("held-out synthetic, shipped model: %s", scores["shipped_model"])
     model.meta = {"script": "hegui.moderation.recognizers.name_train", "script_version": SCRIPT_VERSION,
-                  "commit": _git_commit(), "trained": dt.date.today().isoformat(), "seed": args.seed,
+                  "commit": git_commit(), "trained": dt.date.today().isoformat(), "seed": args.seed,
                   "epochs": args.epochs, "algorithm": "averaged structured perceptron, BMEO tags, Viterbi",
                   "data": desc, "heldout_synthetic": scores,
                   "licences": {"chinese_names": "Apache-2.0", "crosswoz": "Apache-2.0", "kdconv": "Apache-2.0",

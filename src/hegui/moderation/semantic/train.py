@@ -22,7 +22,7 @@ import numpy as np
 
 from hegui.moderation.classifier.dataset import Example, _bucket, assign_split, load_heads
 from hegui.moderation.classifier.sources import written_rows
-from hegui.moderation.classifier.train import _git_commit, _platt, balance_weights, head_labels
+from hegui.moderation.classifier.train import _platt, balance_weights, git_commit, head_labels
 from hegui.moderation.semantic.encoder import DIM, ENCODER_ID
 from hegui.moderation.semantic.model import JUDGE_CLASSES, JUDGE_DIM, SemanticModel, save_semantic
 
@@ -142,7 +142,7 @@ def build(data_dir: Path | None, *, written: bool = True) -> SemanticModel:
                                 np.asarray([s for *_, s in jr]))
     counts = Counter(f"{e.source}/{e.split}/{e.label}" for e in examples)
     meta = {"script": "hegui.moderation.semantic.train", "script_version": SCRIPT_VERSION,
-            "script_commit": _git_commit(), "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "script_commit": git_commit(), "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "semantic_weight": SEMANTIC_WEIGHT, "band": list(BAND), "data_counts": dict(sorted(counts.items())),
             "judge_data": dict(Counter(s for *_, s, _ in jr)), "judge_fit": jmeta, "head_fit": head_meta}
     return SemanticModel(names, {h: head_risks[h] for h in names}, judge_w=jw, judge_b=jb, encoder=ENCODER_ID,
