@@ -63,7 +63,7 @@ def term_moderator() -> Moderator:
 def shared_moderator() -> Moderator:
     """The real policy engine, loaded once per test session (it is immutable while serving)."""
     if not _MODERATOR:
-        from hegui.gateway.services import build_moderator
+        from hegui.app import build_moderator
         from hegui.settings import HeguiSettings
 
         _MODERATOR.append(build_moderator(HeguiSettings()))
@@ -73,7 +73,7 @@ def shared_moderator() -> Moderator:
 @pytest.fixture
 def make_services(tmp_path: Path):
     """Factory: ``make_services(db_url=None, moderator=None, **setting_overrides)``."""
-    from hegui.gateway.services import build_services
+    from hegui.app import build_services
     from hegui.identity.sms import LogSmsSender
     from hegui.settings import load_settings
 
@@ -127,8 +127,8 @@ class Gateway:
 def gateway_factory(make_services):
     from fastapi.testclient import TestClient
 
+    from hegui.app import create_app
     from hegui.bootstrap import bootstrap
-    from hegui.gateway.app import create_app
 
     clients = []
 

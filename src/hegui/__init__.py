@@ -20,9 +20,9 @@ _EXPORTS = {
     "HeguiSettings": "hegui.settings",
     "load_settings": "hegui.settings",
     "Database": "hegui.storage.db",
-    "Services": "hegui.gateway.services",
-    "build_services": "hegui.gateway.services",
-    "create_app": "hegui.gateway.app",
+    "Services": "hegui.app",
+    "build_services": "hegui.app",
+    "create_app": "hegui.app",
     "bootstrap": "hegui.bootstrap",
     "Moderator": "hegui.moderation.base",
     "Verdict": "hegui.moderation.base",
@@ -40,8 +40,7 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
     from hegui.errors import ConfigError, HeguiError, ValidationFailed  # noqa: F401
-    from hegui.gateway.app import create_app  # noqa: F401
-    from hegui.gateway.services import Services, build_services  # noqa: F401
+    from hegui.app import Services, build_services, create_app  # noqa: F401
     from hegui.settings import HeguiSettings, load_settings  # noqa: F401
 
 

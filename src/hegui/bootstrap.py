@@ -11,15 +11,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from hegui import codes
 from hegui.fileio import write_atomic
-from hegui.gateway.services import Services
 from hegui.identity import admins, apps
 from hegui.records import audit
 from hegui.storage.models import AdminUser
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 DEMO_USER = "demo-user"
 # A synthetic adult ID number (Beijing Dongcheng, born 1990-03-07) whose check digit is valid.

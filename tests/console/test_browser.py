@@ -37,8 +37,8 @@ def _free_port() -> int:
 def live(make_services):
     import uvicorn
 
+    from hegui.app import create_app
     from hegui.bootstrap import bootstrap
-    from hegui.gateway.app import create_app
 
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")

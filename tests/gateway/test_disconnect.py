@@ -9,7 +9,7 @@ import anyio
 from sqlalchemy import select
 
 from hegui.gateway.pipeline import chat
-from hegui.gateway.pipeline.context import RequestContext
+from hegui.gateway.pipeline.exchange import Exchange
 from hegui.gateway.upstream import ChatResult
 from hegui.storage.models import UsageContent, UsageRecord
 
@@ -52,6 +52,15 @@ def _app_id(gw) -> str:
         return gw.services.authenticator.authenticate(s, gw.api_key)
 
 
+def _exchange(gw, body: dict) -> Exchange:
+    raw = json.dumps(body).encode()
+
+    async def read_body() -> bytes:
+        return raw
+
+    return Exchange(endpoint="chat.completions", app_id=_app_id(gw), read_body=read_body)
+
+
 def _sent_text(chunks: list[bytes]) -> str:
     text = []
     for line in b"".join(chunks).decode().splitlines():
@@ -84,16 +93,16 @@ def _checkpointing_db(gw, monkeypatch):
 
 def test_stream_closed_by_client_leaves_record(gateway_factory):
     gw = gateway_factory(upstreams=[HangingUpstream()])
-    ctx = RequestContext(endpoint="chat.completions", app_id=_app_id(gw))
+    ex = _exchange(gw, {**BODY, "stream": True})
 
     async def read_two_then_close() -> list[bytes]:
-        events, _ = await chat.stream(gw.services, ctx, BODY, "demo-user")
+        events, _ = await chat.answer(gw.services, ex)
         got = [await events.__anext__(), await events.__anext__()]
         await events.aclose()  # what Starlette does when the client goes away at a write
         return got
 
     got = asyncio.run(read_two_then_close())
-    rec, prompt, output = _record(gw, ctx.request_id)
+    rec, prompt, output = _record(gw, ex.request_id)
     assert rec is not None and rec.status == "client_closed" and rec.stream
     sent = _sent_text(got)
     assert sent.startswith("【AI生成】a") and output == sent  # exactly what was released
@@ -103,11 +112,11 @@ def test_stream_closed_by_client_leaves_record(gateway_factory):
 def test_stream_cancelled_inside_upstream_wait_leaves_record(gateway_factory, monkeypatch):
     gw = gateway_factory(upstreams=[HangingUpstream()])
     _checkpointing_db(gw, monkeypatch)
-    ctx = RequestContext(endpoint="chat.completions", app_id=_app_id(gw))
+    ex = _exchange(gw, {**BODY, "stream": True})
     got: list[bytes] = []
 
     async def main() -> None:
-        events, _ = await chat.stream(gw.services, ctx, BODY, "demo-user")
+        events, _ = await chat.answer(gw.services, ex)
         first_content = anyio.Event()
 
         async def consume() -> None:
@@ -122,18 +131,18 @@ def test_stream_cancelled_inside_upstream_wait_leaves_record(gateway_factory, mo
             tg.cancel_scope.cancel()
 
     asyncio.run(main())
-    rec, _, output = _record(gw, ctx.request_id)
+    rec, _, output = _record(gw, ex.request_id)
     assert rec is not None and rec.status == "client_closed"
     assert output == _sent_text(got) and "a" * 30 in output and "c" * 30 not in output  # held back: unsent
 
 
 def test_unexpected_upstream_failure_mid_stream_leaves_record(gateway_factory):
     gw = gateway_factory(upstreams=[HangingUpstream(fail=RuntimeError("boom"))])
-    ctx = RequestContext(endpoint="chat.completions", app_id=_app_id(gw))
+    ex = _exchange(gw, {**BODY, "stream": True})
     got: list[bytes] = []
 
     async def main() -> None:
-        events, _ = await chat.stream(gw.services, ctx, BODY, "demo-user")
+        events, _ = await chat.answer(gw.services, ex)
         try:
             async for chunk in events:
                 got.append(chunk)
@@ -143,7 +152,7 @@ def test_unexpected_upstream_failure_mid_stream_leaves_record(gateway_factory):
             raise AssertionError("the failure was swallowed")
 
     asyncio.run(main())
-    rec, _, output = _record(gw, ctx.request_id)
+    rec, _, output = _record(gw, ex.request_id)
     assert rec is not None and rec.status == "error" and rec.error_code == "HEGUI_ERROR"
     assert output == _sent_text(got) and output
 

@@ -65,7 +65,7 @@ def test_development_verifier_is_refused_outside_demo_mode(tmp_path):
 
 
 def test_without_a_verifier_no_id_number_becomes_verified(make_services, db_url):
-    from hegui.gateway.app import create_app
+    from hegui.app import create_app
 
     services = make_services(db_url=db_url, demo_model=False)
     with services.db.session() as s:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from hegui.cases.config import BlocklistParams
 from hegui.cases.models import BlocklistEntry
 from hegui.cases.textprint import ShingleIndex, boilerplate_in, exact_hash, normalise, pack, shingle_hashes, unpack
-from hegui.gateway.hooks import BlockHit
+from hegui.hooks import BlockHit
 from hegui.identity.crypto import KeyRing
 from hegui.storage.base import utcnow
 from hegui.storage.db import Database

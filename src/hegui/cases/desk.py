@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -19,10 +19,12 @@ from hegui.cases.errors import SubjectNotFound
 from hegui.cases.intake import TZ, TokenBucket, Upload, submit
 from hegui.cases.models import Case, CaseEvidence
 from hegui.errors import NotFound, ValidationFailed
-from hegui.gateway.services import Services
 from hegui.records import audit
 from hegui.records.exports import EXPORTS_DIR, ExportStore
 from hegui.records.protection import protect_if_unbound
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 log = logging.getLogger("hegui.cases")
 PI_ACTIONS = {"pi_access": "export", "pi_copy": "export", "pi_correct": "correct", "pi_supplement": "correct",

@@ -16,6 +16,8 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse
@@ -23,14 +25,15 @@ from starlette.concurrency import run_in_threadpool
 
 from hegui.cases import takedown, workflow
 from hegui.cases.desk import CaseDesk
-from hegui.cases.enforcement import FunctionMiddleware
 from hegui.cases.errors import ArchiveExpired, CaseNotFound
 from hegui.cases.intake import TZ, Upload
-from hegui.console.render import lang_of, render
-from hegui.console.security import SecurityHeaders
 from hegui.errors import HeguiError, ValidationFailed
-from hegui.gateway.deps import app_id_of, json_body
-from hegui.gateway.services import Services
+from hegui.web.headers import SecurityHeaders
+from hegui.web.render import lang_of, render
+from hegui.web.requests import json_body
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 log = logging.getLogger("hegui.cases")
 MAX_FORM_BYTES = 30_000_000
@@ -56,7 +59,9 @@ def form_age(key: bytes, token: str, now: float | None = None) -> float | None:
     return (now if now is not None else time.time()) - int(ts)
 
 
-def install(app: FastAPI, services: Services) -> None:
+def install(app: FastAPI, services: Services, *, authenticate: Callable[[Request], Awaitable[str]]) -> None:
+    """The complaint pages and the case API; ``authenticate`` names the calling app by its API key
+    (the composition root passes the gateway's)."""
     today = dt.datetime.now(TZ).date()
     desk = CaseDesk(services)
     desk.calendar_notes = desk.check_calendar(today)
@@ -65,7 +70,6 @@ def install(app: FastAPI, services: Services) -> None:
     app.state.case_desk = desk
     intake = desk.config.intake
     app.state.body_limits["/complaints"] = intake.max_files * intake.max_file_bytes * 4 // 3 + 1_000_000
-    app.add_middleware(FunctionMiddleware)
     app.add_middleware(SecurityHeaders, prefixes=("/complaints", "/notices"))
 
     @app.get("/complaints")
@@ -146,7 +150,7 @@ def install(app: FastAPI, services: Services) -> None:
 
     @app.post("/v1/hegui/cases")
     async def api_submit(request: Request):
-        app_id = await app_id_of(request)
+        app_id = await authenticate(request)
         desk.api_bucket.take(app_id)
         body = await json_body(request)
         uploads = []
@@ -167,7 +171,7 @@ def install(app: FastAPI, services: Services) -> None:
 
     @app.get("/v1/hegui/cases/{tracking}")
     async def api_status(request: Request, tracking: str):
-        await app_id_of(request)
+        await authenticate(request)
 
         def load():
             with services.db.session() as s:

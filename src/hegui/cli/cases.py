@@ -17,7 +17,7 @@ FunctionOpt = typer.Option(None, "--function", help="restricted function: chat, 
 
 def _desk(config: Path | None):
     from hegui.cases.desk import CaseDesk
-    from hegui.gateway.services import build_services
+    from hegui.app import build_services
     from hegui.settings import load_settings
 
     services = build_services(load_settings(config), lazy=True)

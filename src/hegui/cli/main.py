@@ -29,7 +29,7 @@ ConfigOpt = typer.Option(None, "--config", "-c", help="path to hegui.toml")
 
 
 def _services(config: Optional[Path]):  # noqa: ANN202
-    from hegui.gateway.services import build_services
+    from hegui.app import build_services
     from hegui.settings import load_settings
 
     services = build_services(load_settings(config), lazy=True)
@@ -45,9 +45,8 @@ def serve(config: Optional[Path] = ConfigOpt, host: Optional[str] = typer.Option
     import uvicorn
 
     from hegui import logs
+    from hegui.app import build_services, create_app
     from hegui.bootstrap import bootstrap
-    from hegui.gateway.app import create_app
-    from hegui.gateway.services import build_services
     from hegui.settings import load_settings
 
     overrides = {"demo_model": demo}

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hegui.cases.errors import CsrfFailed
-from hegui.console.render import render
 from hegui.console import sessions
 from hegui.console.security import SESSION_COOKIE, Session, same_token
 from hegui.errors import Forbidden, HeguiError
-from hegui.gateway.services import Services
 from hegui.records import audit
+from hegui.web.render import render
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 log = logging.getLogger("hegui.console")
 ALL = ("admin", "reviewer", "auditor")

@@ -16,8 +16,8 @@ from hegui.cases.errors import ArchiveExpired
 from hegui.cases.models import Case, CaseEvidence
 from hegui.cases.pi_requests import CORRECTABLE
 from hegui.console.auth import ADMIN, ALL, WORK, action, actor, page, services_of
-from hegui.console.render import render
 from hegui.errors import NotFound, ValidationFailed
+from hegui.web.render import render
 
 router = APIRouter(prefix="/console")
 

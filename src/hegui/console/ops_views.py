@@ -11,11 +11,11 @@ from hegui.cases import sanctions, takedown
 from hegui.cases.models import Sanction
 from hegui.console.auth import ADMIN, ALL, WORK, action, actor, page, services_of
 from hegui.console.packs import PackStore
-from hegui.console.render import render
 from hegui.errors import NotFound, ValidationFailed
 from hegui.records import audit
 from hegui.storage.base import utcnow
 from hegui.storage.models import EndUser, ReviewItem, UsageContent, UsageRecord
+from hegui.web.render import render
 
 router = APIRouter(prefix="/console")
 

@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 from collections import Counter
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse
@@ -20,16 +21,19 @@ from starlette.concurrency import run_in_threadpool
 from hegui.cases.models import Case
 from hegui.console import cases_views, ops_views, sessions
 from hegui.console.auth import ALL, action, actor, page, services_of
-from hegui.console.render import render
-from hegui.console.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SecurityHeaders, same_token
+from hegui.console.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, same_token
 from hegui.errors import AuthError, HeguiError
-from hegui.gateway.services import Services
 from hegui.identity import admins
 from hegui.records import audit
 from hegui.storage.base import utcnow
 from hegui.storage.models import AuditEntry, UsageRecord
 from hegui.throttle import login as login_guard
 from hegui.throttle.errors import RateLimited
+from hegui.web.headers import SecurityHeaders
+from hegui.web.render import render
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 router = APIRouter(prefix="/console")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -13,8 +14,9 @@ from hegui.gateway import errors
 from hegui.gateway.metrics import GatewayMetrics, MetricsMiddleware
 from hegui.gateway.middleware.body_limit import BodyLimitMiddleware
 from hegui.gateway.routers import admin, openai, public, users
-from hegui.gateway.services import Services, build_services
-from hegui.settings import HeguiSettings
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 log = logging.getLogger("hegui.gateway")
 
@@ -35,12 +37,10 @@ async def _purge_loop(services: Services, every: float) -> None:
         await asyncio.sleep(every)
 
 
-def create_app(settings: HeguiSettings | None = None, *, services: Services | None = None,
-               migrate: bool = True) -> FastAPI:
-    if services is None:
-        from hegui.settings import load_settings
-
-        services = build_services(settings or load_settings())
+def create_app(services: Services, *, migrate: bool = True,
+               mounts: Sequence[Callable[[FastAPI], None]] = ()) -> FastAPI:
+    """The gateway's app; ``mounts`` add the other duties' routes (the composition root,
+    :func:`hegui.app.create_app`, passes the console's and the complaint channel's)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,12 +66,8 @@ def create_app(settings: HeguiSettings | None = None, *, services: Services | No
     errors.install(app)
     for r in (openai.router, users.router, admin.router, public.router):
         app.include_router(r)
-    # the other duties' pages and forms: the admin console, complaints and notices
-    from hegui.cases import routes as case_routes
-    from hegui.console import routes as console_routes
-
-    console_routes.install(app, services)
-    case_routes.install(app, services)
+    for mount in mounts:  # the other duties' pages and forms: the admin console, complaints and notices
+        mount(app)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.server.max_body_bytes,
                        per_path=app.state.body_limits)

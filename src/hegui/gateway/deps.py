@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-import orjson
 from fastapi import Request
 
-from hegui.errors import AuthError, ValidationFailed
+from hegui.errors import AuthError
 from hegui.gateway.errors import request_lang
-from hegui.gateway.services import Services
 from hegui.identity.crypto import token_hash
+from hegui.web.requests import json_body  # noqa: F401 - the routers' import path
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 
 def services_of(request: Request) -> Services:
@@ -56,22 +58,6 @@ async def app_id_of(request: Request) -> str:
     if key and throttle.rule("api_key_requests").limit:
         await services.db.run(lambda: throttle.hit("api_key_requests", token_hash(key), hint=key[:10]))
     return app_id
-
-
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        bad_utf8 = "utf-8" in str(exc).lower() or "surrogate" in str(exc).lower()
-        if bad_utf8:
-            raise ValidationFailed(message_en="request body is not valid UTF-8",
-                                   message_zh="请求体不是有效的 UTF-8 编码") from exc
-        raise ValidationFailed(message_en=f"request body is not valid JSON: {exc}",
-                               message_zh=f"请求体不是有效的 JSON：{exc}") from exc
-    if not isinstance(data, dict):
-        raise ValidationFailed(detail="request body must be a JSON object")
-    return data
 
 
 def lang_of(request: Request) -> str:

@@ -13,12 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from hegui.errors import ConfigError
-from hegui.gateway.services import Services
 from hegui.settings import MIN_LOG_RETENTION_DAYS
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 
 class Status(str, enum.Enum):
@@ -57,7 +60,7 @@ class Row:
     finding: Finding
 
 
-Check = Callable[[Services], Finding]
+Check = Callable[["Services"], Finding]
 CHECKS: dict[str, Check] = {}
 
 

@@ -37,6 +37,6 @@ def protect(db: Database, keys: KeyRing, var_dir: str | Path, *, sinks: Sequence
 
 
 def protect_if_unbound(services: Any) -> None:
-    """For a :class:`~hegui.gateway.services.Services` built without :func:`protect` having run."""
+    """For a :class:`~hegui.app.services.Services` built without :func:`protect` having run."""
     if audit.ANCHOR_INFO not in services.db.info:
         protect(services.db, services.keys, services.settings.var_dir)

@@ -3,8 +3,8 @@
 Content (prompts, outputs) expires per ``retention.content_days``; usage and failure logs after
 ``retention.usage_log_days`` / ``failure_log_days`` (never below six months — CSL; enforced in
 settings). Audit entries are kept (PIPL Art 56: ≥ 3 years); they are never purged by this job.
-PI access/copy archives under ``var/pi-exports`` are removed ``pi_export_days`` (cases config)
-after they were generated.
+PI access/copy archives under ``var/pi-exports`` are removed ``pi_export_days`` (cases config, bound
+to the database by the composition root) after they were generated.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
+from hegui.errors import ConfigError
 from hegui.records import audit
 from hegui.settings import RetentionSettings
 from hegui.storage.base import utcnow
@@ -31,20 +32,31 @@ class PurgeReport:
     pi_exports: int = 0
 
 
-def _sweep_pi_exports(var_dir: str | Path | None, now: dt.datetime) -> int:
+EXPORT_DAYS_INFO = "hegui.pi_export_days"  # Database.info: the archives' lifetime, bound at start
+
+
+def _sweep_pi_exports(var_dir: str | Path | None, days: int | None, now: dt.datetime) -> int:
     if not var_dir:
         return 0
-    from hegui.cases.config import load_config  # the TTL is part of the published cases policy
     from hegui.records.exports import EXPORTS_DIR, ExportStore
 
-    return ExportStore(Path(var_dir) / EXPORTS_DIR, load_config(str(var_dir)).pi_export_days).sweep(now)
+    if days is None:  # fail closed: archives of personal information are never kept for want of a limit
+        raise ConfigError(message_en="the lifetime of PI export archives is not bound to the database "
+                                     "(pi_export_days of the cases policy; build the services with "
+                                     "hegui.app.build_services, or pass pi_export_days)",
+                          message_zh="个人信息导出包的保存期限未绑定到数据库（案件政策中的 pi_export_days；"
+                                     "请用 hegui.app.build_services 构建服务，或传入 pi_export_days）")
+    return ExportStore(Path(var_dir) / EXPORTS_DIR, days).sweep(now)
 
 
 def purge(db: Database, retention: RetentionSettings, *, now: dt.datetime | None = None,
-          actor: str = "system:retention", var_dir: str | Path | None = None) -> PurgeReport:
-    """``var_dir`` defaults to the one bound to ``db`` (:func:`hegui.records.protection.protect`)."""
+          actor: str = "system:retention", var_dir: str | Path | None = None,
+          pi_export_days: int | None = None) -> PurgeReport:
+    """``var_dir`` and ``pi_export_days`` default to those bound to ``db`` at start
+    (:func:`hegui.records.protection.protect`, :func:`hegui.app.services.protect_records`)."""
     now = now or utcnow()
-    n_exports = _sweep_pi_exports(var_dir or db.info.get("hegui.var_dir"), now)
+    n_exports = _sweep_pi_exports(var_dir or db.info.get("hegui.var_dir"),
+                                  pi_export_days or db.info.get(EXPORT_DAYS_INFO), now)
     usage_cut = now - dt.timedelta(days=retention.usage_log_days)
     failure_cut = now - dt.timedelta(days=retention.failure_log_days)
     with db.session() as s:

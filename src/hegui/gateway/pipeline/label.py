@@ -1,19 +1,29 @@
-"""Step 5 — labels on every output (Labeling Measures Arts 4–5; GB 45438-2025 §5, §6, Annex E).
+"""Label — labels on every output (Labeling Measures Arts 4–5; GB 45438-2025 §5, §6, Annex E).
 
 Text gets the explicit notice plus a machine-readable ``hegui.label`` field and an
 ``X-AIGC-Label`` header for continuous display (§5.6); images get an explicit mark, an implicit
-metadata label and (optionally) a watermark, all keyed by the record's content ID.
+metadata label and (optionally) a watermark, all keyed by the record's content ID. The step runs
+on every answer, refusals included.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.concurrency import run_in_threadpool
 
-from hegui.gateway.services import Services
+from hegui.fileio import write_atomic
+from hegui.gateway.pipeline.base import Step
+from hegui.gateway.pipeline.exchange import Exchange, Flow
 from hegui.labeling import gateway_image
+from hegui.records.usage import new_content_id
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 
 def implicit_fields(services: Services, content_id: str) -> dict[str, str]:
@@ -34,8 +44,65 @@ def label_header(services: Services, content_id: str) -> str:
     return json.dumps({"AIGC": implicit_fields(services, content_id)}, separators=(",", ":"))
 
 
+def text_label_kind(services: Services) -> str:
+    return "text:" + services.text_label.position.value
+
+
 async def label_image(services: Services, data: bytes, content_id: str) -> bytes:
     cfg = services.settings.labels
     return await run_in_threadpool(lambda: gateway_image.label_generated_image(data, content_id=content_id,
                                                 producer_code=services.settings.service.provider_code,
                                                 explicit_text=cfg.image_text, watermark=cfg.image_watermark))
+
+
+class Label(Step):
+    name: ClassVar[str] = "label"
+    finishing: ClassVar[bool] = True
+
+    def __init__(self, services: Services, *, base_url: str = "") -> None:
+        self.services = services
+        self.base_url = base_url  # images served by URL: /v1/outputs/<content id>.png under it
+
+    async def run(self, ex: Exchange) -> Flow:
+        ex.record.content_id = ex.record.content_id or new_content_id()
+        if ex.endpoint == "images.generations":
+            await self._images(ex)
+        elif ex.pieces is not None:
+            ex.head = self.services.text_label.head
+            ex.pieces = self._labelled(ex, ex.pieces)
+        else:
+            ex.answer = self.services.text_label.apply(ex.answer)
+            ex.record.output = ex.answer
+            ex.record.label = text_label_kind(self.services)
+        return Flow.CONTINUE
+
+    async def _labelled(self, ex: Exchange, pieces: AsyncIterator[str]) -> AsyncIterator[str]:
+        """The stream as released; at its end the label's suffix joins the text sent last."""
+        async with contextlib.aclosing(pieces) as released:
+            async for piece in released:
+                yield piece
+        tl = self.services.text_label
+        if tl.tail:
+            ex.tail.append(tl.tail)
+        ex.record.output = ex.head + ex.answer + "".join(ex.tail)
+        ex.record.label = text_label_kind(self.services)
+
+    async def _images(self, ex: Exchange) -> None:
+        if ex.status != "ok":  # refused or taken down: nothing leaves, nothing is labelled
+            return
+        sv, content_id = self.services, ex.record.content_id
+        fmt = ex.body.get("response_format") or "b64_json"
+        for i, raw in enumerate(ex.images):
+            item_id = content_id if i == 0 else f"{content_id}.{i}"
+            labelled = await label_image(sv, raw, item_id)
+            await run_in_threadpool(write_atomic, sv.outputs_dir / f"{item_id}.png", labelled)
+            entry: dict[str, Any] = {"revised_prompt": None}
+            if fmt == "b64_json":
+                entry["b64_json"] = base64.b64encode(labelled).decode()
+            else:
+                entry["url"] = f"{self.base_url.rstrip('/')}/v1/outputs/{item_id}.png"
+            entry["hegui"] = {"content_id": item_id, "implicit": implicit_fields(sv, item_id)}
+            ex.outputs.append(entry)
+        ex.record.output = f"[{len(ex.images)} image(s)]"
+        ex.record.label = "image:explicit+implicit" + ("+watermark" if sv.settings.labels.image_watermark else "")
+        ex.record.output_action = ex.record.output_action or "allow"

@@ -1,4 +1,4 @@
-"""Step 0 — the chat request as the upstream will get it (Interim Measures Art 14; GB/T 45654 §7.1).
+"""ReadChat — the chat request as the upstream will get it (Interim Measures Art 14; GB/T 45654 §7.1).
 
 Only :data:`FORWARD_KEYS` are forwarded. Each is either a parameter checked for type and range, or
 text a model reads, which is collected for input moderation (and the usage record) with a label
@@ -12,14 +12,21 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hegui.errors import ValidationFailed
+from hegui.gateway.pipeline.base import Step
+from hegui.gateway.pipeline.exchange import Exchange, Flow
+from hegui.web.requests import parse_object
+
+if TYPE_CHECKING:
+    from hegui.app.services import Services
 
 FORWARD_KEYS = ("model", "messages", "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop",
                 "presence_penalty", "frequency_penalty", "seed", "n", "response_format", "tools", "tool_choice",
                 "logit_bias", "user")
 
+MAX_MESSAGES = 1000
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 MAX_TOKENS = 1_000_000
 MAX_TOOLS = 128
@@ -255,3 +262,46 @@ def moderated_text(body: dict[str, Any]) -> str:
 def upstream_body(body: dict[str, Any]) -> dict[str, Any]:
     """The fields forwarded upstream (all of them checked by :func:`moderated_text`)."""
     return {k: body[k] for k in FORWARD_KEYS if k in body}
+
+
+def check_shape(body: dict[str, Any]) -> None:
+    """The model and the message list, before anything else is looked at."""
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise ValidationFailed(detail="'model' must be a non-empty string")
+    msgs = body.get("messages")
+    if not isinstance(msgs, list) or not msgs or len(msgs) > MAX_MESSAGES:
+        raise ValidationFailed(detail=f"'messages' must be a list of 1–{MAX_MESSAGES} messages")
+    for i, m in enumerate(msgs):
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+            raise ValidationFailed(detail=f"messages[{i}] must be an object with a 'role'")
+        if not isinstance(m.get("content"), (str, list, type(None))):
+            raise ValidationFailed(detail=f"messages[{i}].content must be a string or a list of parts")
+
+
+async def read_body(ex: Exchange) -> dict[str, Any]:
+    """The JSON body, read inside the pipeline (a body that cannot be read leaves a record too);
+    the end user named by its ``user`` field, else by the ``X-Hegui-User`` header."""
+    if ex.read_body is None:
+        raise RuntimeError("the exchange has no request body to read")
+    body = ex.body = parse_object(await ex.read_body())
+    user = body.get("user") or ex.external_user
+    ex.external_user = user if isinstance(user, str) else None
+    return body
+
+
+class ReadChat(Step):
+    """The body's shape and the upstream serving its model; the fields a model reads are
+    collected later, by ModerateInput, once the user is admitted."""
+
+    name: ClassVar[str] = "read_chat"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def run(self, ex: Exchange) -> Flow:
+        body = await read_body(ex)
+        check_shape(body)
+        ex.stream = ex.record.stream = bool(body.get("stream"))
+        ex.record.model = body["model"]
+        ex.upstream = self.services.router.for_model(body["model"])
+        return Flow.CONTINUE

@@ -2,53 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
+import anyio
 import orjson
 from fastapi import APIRouter, Request
-import anyio
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
-from sqlalchemy import select
 
-from hegui.errors import HeguiError, NotFound, ValidationFailed
-from hegui.gateway.deps import app_id_of, json_body, lang_of, services_of
-from hegui.gateway.pipeline import chat, images, record
-from hegui.gateway.pipeline.context import RequestContext
+from hegui.errors import NotFound
+from hegui.gateway.deps import app_id_of, lang_of, services_of
+from hegui.gateway.pipeline import chat, images
+from hegui.gateway.pipeline.exchange import Exchange
 from hegui.storage.models import UsageRecord
 
 router = APIRouter()
-_MAX_MESSAGES = 1000
-
-
-def _validate_chat(body: dict[str, Any]) -> None:
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        raise ValidationFailed(detail="'model' must be a non-empty string")
-    msgs = body.get("messages")
-    if not isinstance(msgs, list) or not msgs or len(msgs) > _MAX_MESSAGES:
-        raise ValidationFailed(detail=f"'messages' must be a list of 1–{_MAX_MESSAGES} messages")
-    for i, m in enumerate(msgs):
-        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
-            raise ValidationFailed(detail=f"messages[{i}] must be an object with a 'role'")
-        if not isinstance(m.get("content"), (str, list, type(None))):
-            raise ValidationFailed(detail=f"messages[{i}].content must be a string or a list of parts")
 
 
 class ClosingStreamingResponse(StreamingResponse):
     """A streaming response that always closes its body iterator, so the pipeline's ``finally``
-    (the usage record of a cut-short stream) runs at once when the client goes away, not when the
-    abandoned generator is garbage-collected (Starlette leaves it suspended at its ``yield``);
-    ``on_close`` then runs too, for a client gone before the first chunk was even asked for."""
-
-    def __init__(self, content: AsyncIterator[bytes], *, on_close: Callable[[], Awaitable[None]],
-                 **kw: Any) -> None:
-        super().__init__(content, **kw)
-        self.on_close = on_close
+    (the usage record of a cut-short stream) runs at once when the client goes away — even before
+    the first chunk was asked for — not when the abandoned generator is garbage-collected
+    (Starlette leaves it suspended at its ``yield``)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -58,58 +36,36 @@ class ClosingStreamingResponse(StreamingResponse):
                 aclose = getattr(self.body_iterator, "aclose", None)
                 if aclose is not None:
                     await aclose()
-                await self.on_close()
 
 
-def _user(request: Request, body: dict[str, Any]) -> str | None:
-    user = body.get("user") or request.headers.get("x-hegui-user")
-    return user if isinstance(user, str) else None
+def _exchange(request: Request, endpoint: str, app_id: str) -> Exchange:
+    """The request's exchange; its body is read by the pipeline's first step, so a request that
+    fails from there on leaves a record."""
+    ex = Exchange(endpoint=endpoint, app_id=app_id, lang=lang_of(request), read_body=request.body,
+                  external_user=request.headers.get("x-hegui-user"))
+    request.state.request_id = ex.request_id
+    return ex
 
 
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request):
     services = services_of(request)
-    app_id = await app_id_of(request)
-    ctx = RequestContext(endpoint="chat.completions", app_id=app_id, lang=lang_of(request))
-    request.state.request_id = ctx.request_id
-    try:
-        body = await json_body(request)
-        _validate_chat(body)
-        if body.get("stream"):
-            events, headers = await chat.stream(services, ctx, body, _user(request, body))
-            return ClosingStreamingResponse(events, media_type="text/event-stream",
-                                            on_close=lambda: record.commit_unfinished(services, ctx, "client_closed"),
-                                            headers={**headers, "Cache-Control": "no-cache", "X-Request-Id": ctx.request_id})
-        payload, headers = await chat.complete(services, ctx, body, _user(request, body))
-        return Response(orjson.dumps(payload), media_type="application/json",  # orjson: cheaper than json.dumps
-                        headers={**headers, "X-Request-Id": ctx.request_id})
-    except HeguiError as exc:
-        await record.commit_failure(services, ctx, exc)
-        raise
-    except asyncio.CancelledError:  # the server cancelled the request (client gone, shutdown)
-        await record.commit_unfinished(services, ctx, "client_closed")
-        raise
-    except Exception:
-        ctx.record.error_code = HeguiError.code
-        await record.commit_unfinished(services, ctx, "error")
-        raise
+    ex = _exchange(request, "chat.completions", await app_id_of(request))
+    answer, headers = await chat.answer(services, ex)
+    if isinstance(answer, dict):
+        return Response(orjson.dumps(answer), media_type="application/json",  # orjson: cheaper than json.dumps
+                        headers={**headers, "X-Request-Id": ex.request_id})
+    return ClosingStreamingResponse(answer, media_type="text/event-stream",
+                                    headers={**headers, "Cache-Control": "no-cache", "X-Request-Id": ex.request_id})
 
 
 @router.post("/v1/images/generations")
 async def image_generations(request: Request):
     services = services_of(request)
-    app_id = await app_id_of(request)
-    ctx = RequestContext(endpoint="images.generations", app_id=app_id, lang=lang_of(request))
-    request.state.request_id = ctx.request_id
-    try:
-        body = await json_body(request)
-        base = services.settings.server.public_url or str(request.base_url)
-        payload, headers = await images.generate(services, ctx, body, _user(request, body), base)
-        return JSONResponse(payload, headers={**headers, "X-Request-Id": ctx.request_id})
-    except HeguiError as exc:
-        if ctx.record.status == "error" and not ctx.record.total_ms:
-            await record.commit_failure(services, ctx, exc)
-        raise
+    ex = _exchange(request, "images.generations", await app_id_of(request))
+    base = services.settings.server.public_url or str(request.base_url)
+    payload, headers = await images.generate(services, ex, base)
+    return JSONResponse(payload, headers={**headers, "X-Request-Id": ex.request_id})
 
 
 @router.get("/v1/models")

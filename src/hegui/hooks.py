@@ -1,9 +1,10 @@
-"""Seams the enforcement duty (complaints, sanctions, regeneration blocklist) plugs into.
+"""The seam between the gateway and the enforcement duty (complaints, sanctions, regeneration
+blocklist), below both: the gateway calls these hooks, ``hegui.cases.enforcement`` implements
+them, and the composition root (:mod:`hegui.app`) connects the two.
 
 Interim Measures Art 14 and DS Art 10: stop generating illegal content, keep it from being
-generated again, and act on users. The gateway calls these hooks; ``hegui.cases.enforcement``
-implements them. ``NoEnforcement`` is the null implementation for embedding the pipeline without it
-(``hegui check`` then reports the duty as not met).
+generated again, and act on users. ``NoEnforcement`` is the null implementation for embedding the
+pipeline without it (``hegui check`` then reports the duty as not met).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ class BlockHit:
 
 
 class EnforcementHooks(Protocol):
-    def check_user(self, s: Session, user: EndUser) -> None:
-        """Raise :class:`hegui.errors.IdentityError` if a sanction stops this user now."""
+    def check_user(self, s: Session, user: EndUser, function: str | None) -> None:
+        """Raise :class:`hegui.errors.IdentityError` if a sanction stops this user now from using
+        ``function`` (``chat`` or ``images``: a "restrict" sanction names the functions it stops)."""
 
     def after_input_verdict(self, s: Session, user: EndUser, verdict: Verdict) -> None:
         """Count refused inputs and apply the automatic escalation rule."""
@@ -42,7 +44,7 @@ class EnforcementHooks(Protocol):
 
 
 class NoEnforcement:
-    def check_user(self, s: Session, user: EndUser) -> None:
+    def check_user(self, s: Session, user: EndUser, function: str | None) -> None:
         return None
 
     def after_input_verdict(self, s: Session, user: EndUser, verdict: Verdict) -> None:

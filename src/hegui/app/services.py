@@ -1,4 +1,13 @@
-"""Everything a running gateway holds, built once from the settings."""
+"""The composition root: everything a running deployment holds, built once from the settings.
+
+:class:`Services` is the one object the gateway, the console, the cases desk, the obligations
+register and the CLI share. :func:`build_services` is the only place that connects the duties:
+it builds the enforcement hooks from :mod:`hegui.cases` for the gateway (through the contract in
+:mod:`hegui.hooks`) and binds the protections of records at rest to the database
+(:func:`hegui.records.protection.protect`). The duty packages below it import neither this
+package nor each other's internals at run time (``tests/test_layers.py``); they name
+:class:`Services` in annotations only.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hegui.gateway.demo import DemoModel
-from hegui.gateway.hooks import EnforcementHooks
 from hegui.gateway.upstream import HttpUpstream, Upstream, UpstreamRouter
+from hegui.hooks import EnforcementHooks
 from hegui.identity.agreement import Agreement, current_agreement
 from hegui.identity.apps import KeyAuthenticator
 from hegui.identity.crypto import KeyRing, load_or_create_secret
@@ -21,7 +30,7 @@ from hegui.settings import HeguiSettings
 from hegui.storage.db import Database
 from hegui.throttle.limiter import Throttle
 
-log = logging.getLogger("hegui.gateway")
+log = logging.getLogger("hegui")
 
 
 @dataclass
@@ -85,10 +94,25 @@ class LazyModerator:
 
 
 def build_enforcement(db: Database, settings: HeguiSettings, keys: KeyRing) -> EnforcementHooks:
-    """Sanctions, escalation and the regeneration blocklist from :mod:`hegui.cases`."""
+    """Sanctions, escalation and the regeneration blocklist from :mod:`hegui.cases`; the demo
+    model's answer templates are boilerplate every demo answer shares, never a takedown's match."""
     from hegui.cases.enforcement import build_hooks
+    from hegui.gateway.demo import demo_answer
 
-    return build_hooks(db, settings, keys)
+    served = tuple(demo_answer([{"role": "user", "content": q}]) for q in ("", "?")) if settings.demo_model else ()
+    return build_hooks(db, settings, keys, boilerplate=served)  # zh and en templates
+
+
+def protect_records(db: Database, settings: HeguiSettings, keys: KeyRing) -> None:
+    """Bind what protects records at rest to ``db``: the keys that seal case PI and anchor the audit
+    log (:func:`hegui.records.protection.protect`), and the lifetime of PI export archives from the
+    published cases policy, which the retention job applies (PIPL Arts 47, 51)."""
+    from hegui.cases.config import load_config
+    from hegui.records.protection import protect
+    from hegui.records.retention import EXPORT_DAYS_INFO
+
+    protect(db, keys, settings.var_dir)
+    db.info[EXPORT_DAYS_INFO] = load_config(settings.var_dir).pi_export_days
 
 
 def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None = None,
@@ -105,6 +129,7 @@ def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None 
         if settings.demo_model:
             upstreams.append(DemoModel())
     labels = settings.labels
+    protect_records(db, settings, keys)
     throttle = Throttle(db, settings.throttle, keys)
     return Services(
         settings=settings, db=db, keys=keys, identity=IdentityService(settings, keys, sms, throttle=throttle),
