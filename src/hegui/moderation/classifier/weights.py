@@ -110,7 +110,13 @@ def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:
     return header
 
 
-def read_npy(path: Path, zf: zipfile.ZipFile, name: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+def read_npy(path: Path, zf: zipfile.ZipFile, name: str, dtype: np.dtype, shape: tuple[int, ...], *,
+             error: type[Exception] = ModelFileInvalid, as_float: bool = True) -> np.ndarray:
+    """One array of an archive, its ``.npy`` header (dtype, shape, C order) checked before any data is
+    read; refused with ``error(path=…, detail=…)``. ``as_float``: returned as finite float32."""
+    def fail(detail: str) -> Exception:
+        return error(path=str(path), detail=f"{name}: {detail}")
+
     with zf.open(name + ".npy") as fh:
         try:
             version = np.lib.format.read_magic(fh)
@@ -119,20 +125,22 @@ def read_npy(path: Path, zf: zipfile.ZipFile, name: str, dtype: np.dtype, shape:
             elif version == (2, 0):
                 got_shape, fortran, got_dtype = np.lib.format.read_array_header_2_0(fh)
             else:
-                raise _fail(path, f"{name}: unsupported .npy version {version}")
+                raise fail(f"unsupported .npy version {version}")
         except ValueError as exc:
-            raise _fail(path, f"{name}: bad .npy header: {exc}") from exc
+            raise fail(f"bad .npy header: {exc}") from exc
         if got_dtype != dtype or got_dtype.hasobject:
-            raise _fail(path, f"{name}: dtype {got_dtype} where {dtype} is required")
+            raise fail(f"dtype {got_dtype} where {dtype} is required")
         if tuple(got_shape) != shape or fortran:
-            raise _fail(path, f"{name}: shape {tuple(got_shape)} where {shape} is required")
+            raise fail(f"shape {tuple(got_shape)} where {shape} is required")
         need = int(np.prod(shape)) * dtype.itemsize
         data = fh.read(need + 1)
     if len(data) != need:
-        raise _fail(path, f"{name}: {len(data)} data bytes where {need} are required")
+        raise fail(f"{len(data)} data bytes where {need} are required")
+    if not as_float:
+        return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
     arr = np.frombuffer(data, dtype=dtype).reshape(shape).astype(np.float32)
     if not np.all(np.isfinite(arr)):
-        raise _fail(path, f"{name}: contains NaN or infinity")
+        raise fail("contains NaN or infinity")
     return arr
 
 

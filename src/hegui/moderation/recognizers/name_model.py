@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from hegui.moderation.classifier.weights import read_capped
+from hegui.moderation.classifier.weights import read_capped, read_npy
 
 from hegui.fileio import write_atomic
 from hegui.moderation.recognizers.errors import NameModelInvalid
@@ -191,26 +191,7 @@ def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:
 
 
 def _read_npy(path: Path, zf: zipfile.ZipFile, name: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> np.ndarray:
-    with zf.open(name + ".npy") as fh:
-        try:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                got_shape, fortran, got_dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version == (2, 0):
-                got_shape, fortran, got_dtype = np.lib.format.read_array_header_2_0(fh)
-            else:
-                raise _fail(path, f"{name}: unsupported .npy version {version}")
-        except ValueError as exc:
-            raise _fail(path, f"{name}: bad .npy header: {exc}") from exc
-        if got_dtype != dtype or got_dtype.hasobject:
-            raise _fail(path, f"{name}: dtype {got_dtype} where {dtype} is required")
-        if tuple(got_shape) != shape or fortran:
-            raise _fail(path, f"{name}: shape {tuple(got_shape)} where {shape} is required")
-        need = int(np.prod(shape)) * dtype.itemsize
-        data = fh.read(need + 1)
-    if len(data) != need:
-        raise _fail(path, f"{name}: {len(data)} data bytes where {need} are required")
-    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+    return read_npy(path, zf, name, dtype, shape, error=NameModelInvalid, as_float=False)
 
 
 def _check_values(path: Path, bits: int, a: dict[str, np.ndarray]) -> None:
