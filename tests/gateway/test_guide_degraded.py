@@ -145,10 +145,25 @@ def test_register_reports_unavailable_and_failing_components(monkeypatch: pytest
     assert f.status is Status.NOT_MET and "classifier" in f.reason_en and "default.npz" in f.reason_en
     assert "不可用" in f.reason_zh
     failing = PolicyModerator.load(classifier=Broken(), recognizers=None, auto_reload_s=None)
-    assert _finding(failing).status is Status.MET  # nothing has failed yet
-    failing.check(NEUTRAL, "input")
-    f = _finding(failing)
+    f = _finding(failing)  # the register's own self-test calls the classifier: it fails at once
+    assert f.status is Status.NOT_MET and "degraded" in f.reason_en and "classifier" in f.reason_en
+    f = _finding(failing)  # and the failing component is named from then on
     assert f.status is Status.NOT_MET and "classifier crashed" in f.reason_en
+
+
+def test_register_self_test_needs_a_moderator_that_stops_the_probe() -> None:
+    from hegui.moderation.base import Verdict
+
+    class AllowsEverything:
+        components: dict[str, str] = {}
+
+        def check(self, text, direction, context=None):  # noqa: ANN001, ANN201
+            return Verdict.allow("stub")
+
+    f = _finding(AllowsEverything())
+    assert f.status is Status.NOT_MET and "not stopped" in f.reason_en and "未被拦截" in f.reason_zh
+    f = _finding(PolicyModerator.load(classifier=None, recognizers=None, auto_reload_s=None))
+    assert f.status is Status.MET and "self-test passed" in f.reason_en
 
 
 def test_register_warns_about_disabled_components() -> None:
