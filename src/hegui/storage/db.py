@@ -51,7 +51,7 @@ class Database:
                 _private_sqlite_files(self.sqlite_path, create=True)
             db_path = self.sqlite_path
             self.engine: Engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False},
-                                                pool_size=pool_size, max_overflow=pool_size)
+                                                pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
             sync = sqlite_synchronous
 
             @event.listens_for(self.engine, "connect")
@@ -65,7 +65,7 @@ class Database:
                 if db_path is not None:
                     _private_sqlite_files(db_path)
         else:
-            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
             _ping_when_idle(self.engine)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
