@@ -128,7 +128,7 @@ def balance_weights(y: np.ndarray, langs: np.ndarray) -> np.ndarray:
 
 
 def fit_head(x: Any, y: np.ndarray, split: np.ndarray, c_grid: Sequence[float],
-             weights: np.ndarray) -> dict[str, Any]:
+             weights: np.ndarray, solver: str = "liblinear", max_iter: int = 200) -> dict[str, Any]:
     """Fit one head: pick C on the calib split by log-loss, then Platt-scale on that split."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import log_loss
@@ -136,7 +136,7 @@ def fit_head(x: Any, y: np.ndarray, split: np.ndarray, c_grid: Sequence[float],
     tr, ca = split == "train", split == "calib"
     best: dict[str, Any] | None = None
     for c in c_grid:
-        lr = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
+        lr = LogisticRegression(C=c, solver=solver, max_iter=max_iter, random_state=0)
         lr.fit(x[tr], y[tr], sample_weight=weights[tr])
         z = lr.decision_function(x[ca])
         a, b = _platt(z, y[ca])

@@ -22,7 +22,7 @@ import numpy as np
 
 from hegui.moderation.classifier.dataset import Example, _bucket, assign_split, load_heads
 from hegui.moderation.classifier.sources import written_rows
-from hegui.moderation.classifier.train import _platt, balance_weights, git_commit, head_labels
+from hegui.moderation.classifier.train import balance_weights, fit_head, git_commit, head_labels
 from hegui.moderation.semantic.encoder import DIM, ENCODER_ID
 from hegui.moderation.semantic.model import JUDGE_CLASSES, JUDGE_DIM, SemanticModel, save_semantic
 
@@ -34,30 +34,9 @@ SEMANTIC_WEIGHT = 0.5  # w in the cascade (LOSO-chosen, see docs/moderation-qual
 # about half of ordinary prompts at lo = 0.02 (bench/moderation/cascade_speed.py): lo = 0.1.
 BAND = (0.1, 0.995)
 MIN_POSITIVES = 40
+C_GRID = (0.5, 2.0, 8.0)
 DIASAFETY_SHARE = 0.3  # of DiaSafety train (~2,700 pairs) for the response judge
 log = logging.getLogger("hegui.moderation.semantic.train")
-
-
-def fit_embedding_head(x: np.ndarray, y: np.ndarray, split: np.ndarray, weights: np.ndarray,
-                       c_grid: Sequence[float] = (0.5, 2.0, 8.0)) -> dict[str, Any]:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import log_loss
-
-    tr, ca = split == "train", split == "calib"
-    best: dict[str, Any] | None = None
-    for c in c_grid:
-        lr = LogisticRegression(C=c, max_iter=500)
-        lr.fit(x[tr], y[tr], sample_weight=weights[tr])
-        z = lr.decision_function(x[ca])
-        a, b = _platt(z, y[ca])
-        p = 1.0 / (1.0 + np.exp(-(a * z + b)))
-        loss = log_loss(y[ca], p, labels=[0, 1]) if ca.any() else 0.0
-        if best is None or loss < best["loss"]:
-            best = {"w": lr.coef_[0].astype(np.float32), "b": float(lr.intercept_[0]), "C": c,
-                    "platt": (a, b), "loss": float(loss)}
-    assert best is not None
-    best["n_train"] = {"pos": int(y[tr].sum()), "neg": int((1 - y[tr]).sum())}
-    return best
 
 
 def train_heads(examples: Sequence[Example], emb: np.ndarray, heads: Sequence[str],
@@ -72,10 +51,10 @@ def train_heads(examples: Sequence[Example], emb: np.ndarray, heads: Sequence[st
         sp = split[rows]
         if int(y[sp == "train"].sum()) < MIN_POSITIVES or not (sp == "calib").any():
             continue
-        fit = fit_embedding_head(emb[rows], y, sp, balance_weights(y, langs[rows]))
-        names.append(head); ws.append(fit["w"]); bs.append(fit["b"]); platts.append(fit["platt"])
-        meta[head] = {"C": fit["C"], "calib_log_loss": round(fit["loss"], 4), "n_train": fit["n_train"]}
-        log.info("semantic head %-20s C=%-4g log-loss %.4f %s", head, fit["C"], fit["loss"], fit["n_train"])
+        fit = fit_head(emb[rows], y, sp, C_GRID, balance_weights(y, langs[rows]), solver="lbfgs", max_iter=500)
+        names.append(head); ws.append(fit["coef"]); bs.append(fit["bias"]); platts.append(fit["platt"])
+        meta[head] = {"C": fit["C"], "calib_log_loss": round(fit["calib_log_loss"], 4), "n_train": fit["n_train"]}
+        log.info("semantic head %-20s C=%-4g log-loss %.4f %s", head, fit["C"], fit["calib_log_loss"], fit["n_train"])
     platt = np.asarray(platts, np.float32).reshape(-1, 2)
     w = semantic_weight
     stack = np.stack([np.full(len(names), 1 - w), w * platt[:, 0], w * platt[:, 1]], axis=1).astype(np.float32)
