@@ -96,12 +96,14 @@ def jade_examples(data_dir: Path) -> Iterator[Example]:
                               assign_split(text, test_share=JADE_TEST_SHARE))
 
 
-def _sample(pools: list[list[str]], k: int, rng: random.Random) -> list[tuple[str, ...]]:
-    """Up to ``k`` distinct fillings, drawn without building the full product when it is large."""
+def sample_fillings(pools: list[list[str]], k: int, rng: random.Random,
+                    full_below: int = 20_000) -> list[tuple[str, ...]]:
+    """Up to ``k`` distinct template fillings, drawn without building the full product when it has
+    more than ``full_below`` combinations."""
     total = 1
     for p in pools:
         total *= len(p)
-    if total <= 20_000:
+    if total <= full_below:
         combos = list(itertools.product(*pools))
         rng.shuffle(combos)
         return combos[:k]
@@ -124,7 +126,7 @@ def written_examples() -> Iterator[Example]:
             slots = sorted(set(_SLOT.findall(template)))
             alias = group.get("slots", {})
             pools = [lists[alias.get(s, s)] for s in slots]
-            for combo in _sample(pools, group["per_template"], rng):
+            for combo in sample_fillings(pools, group["per_template"], rng):
                 text = template.format(**dict(zip(slots, combo)))
                 if text not in seen:
                     seen.add(text)

@@ -22,7 +22,6 @@ Run: ``python generate.py [--out DIR]`` (default: this folder). Licence Apache-2
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import random
 import re
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from hegui.moderation.classifier.dataset import sample_fillings
 
 HERE = Path(__file__).resolve().parent
 _SLOT = re.compile(r"\{([a-z_0-9]+)\}")
@@ -147,17 +148,7 @@ RESPONSE_LABELS = ("harmful", "refusal", "responsible", "benign")
 
 
 def _sample(pools: list[list[str]], k: int, rng: random.Random) -> list[tuple[str, ...]]:
-    total = 1
-    for p in pools:
-        total *= len(p)
-    if total <= 50_000:
-        combos = list(itertools.product(*pools))
-        rng.shuffle(combos)
-        return combos[:k]
-    seen: dict[tuple[str, ...], None] = {}
-    while len(seen) < min(k, total):
-        seen.setdefault(tuple(rng.choice(p) for p in pools), None)
-    return list(seen)
+    return sample_fillings(pools, k, rng, full_below=50_000)
 
 
 def expand(group: dict[str, Any], lists: dict[str, list[str]], seed: str) -> list[dict[str, Any]]:
