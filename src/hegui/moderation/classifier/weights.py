@@ -144,13 +144,22 @@ def read_npy(path: Path, zf: zipfile.ZipFile, name: str, dtype: np.dtype, shape:
     return arr
 
 
+def read_checked(path: Path, parse_header: Callable[[Path, bytes], dict[str, Any]], max_npz: int,
+                 error: type[Exception] = ModelFileInvalid,
+                 max_header: int = MAX_HEADER_BYTES) -> tuple[dict[str, Any], bytes]:
+    """The validated JSON header beside ``path`` and the ``.npz`` bytes, whose SHA-256 must equal
+    the header's ``sha256`` (both files capped in size before they are read)."""
+    header = parse_header(path, read_capped(path.with_suffix(".json"), max_header, error))
+    raw = read_capped(path, max_npz, error)
+    if hashlib.sha256(raw).hexdigest() != header["sha256"]:
+        raise error(path=str(path), detail="checksum does not match the header (file altered or truncated)")
+    return header, raw
+
+
 def load_model(npz_path: str | os.PathLike[str]) -> ModelData:
     """Validate and load ``<name>.npz`` with its ``<name>.json`` header; raise ModelFileInvalid."""
     path = Path(npz_path)
-    header = _parse_header(path, read_capped(path.with_suffix(".json"), MAX_HEADER_BYTES))
-    raw = read_capped(path, MAX_NPZ_BYTES)
-    if hashlib.sha256(raw).hexdigest() != header["sha256"]:
-        raise _fail(path, "checksum does not match the header (file altered or truncated)")
+    header, raw = read_checked(path, _parse_header, MAX_NPZ_BYTES)
     cfg = FeatureConfig(**header["features"])
     n_heads = len(header["heads"])
     arrays: dict[str, np.ndarray] = {}

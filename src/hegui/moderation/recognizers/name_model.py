@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from hegui.moderation.classifier.weights import read_capped, read_npy
+from hegui.moderation.classifier.weights import read_checked, read_npy
 
 from hegui.fileio import write_atomic
 from hegui.moderation.recognizers.errors import NameModelInvalid
@@ -162,10 +162,6 @@ def _fail(path: Path, detail: str) -> NameModelInvalid:
     return NameModelInvalid(path=str(path), detail=detail)
 
 
-def _read_capped(path: Path, cap: int) -> bytes:
-    return read_capped(path, cap, NameModelInvalid)
-
-
 def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:
     try:
         header = json.loads(raw.decode("utf-8"))
@@ -217,10 +213,7 @@ def _check_values(path: Path, bits: int, a: dict[str, np.ndarray]) -> None:
 def load_model(npz_path: str | os.PathLike[str]) -> NameModel:
     """Validate and load ``<name>.npz`` with its ``<name>.json`` header; raise NameModelInvalid."""
     path = Path(npz_path)
-    header = _parse_header(path, _read_capped(path.with_suffix(".json"), MAX_HEADER_BYTES))
-    raw = _read_capped(path, MAX_NPZ_BYTES)
-    if hashlib.sha256(raw).hexdigest() != header["sha256"]:
-        raise _fail(path, "checksum does not match the header (file altered or truncated)")
+    header, raw = read_checked(path, _parse_header, MAX_NPZ_BYTES, NameModelInvalid, MAX_HEADER_BYTES)
     a: dict[str, np.ndarray] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:

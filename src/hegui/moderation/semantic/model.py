@@ -24,7 +24,7 @@ import numpy as np
 
 from hegui.fileio import write_atomic
 from hegui.moderation.classifier.errors import ModelFileInvalid
-from hegui.moderation.classifier.weights import MAX_HEADER_BYTES, read_capped, read_npy
+from hegui.moderation.classifier.weights import read_checked, read_npy
 from hegui.moderation.semantic.encoder import DIM
 
 FORMAT = "hegui-semantic/1"
@@ -92,10 +92,7 @@ def _parse_header(path: Path, raw: bytes) -> dict[str, Any]:
 def load_semantic(npz_path: str | os.PathLike[str]) -> SemanticModel:
     """Validate and load; raise :class:`ModelFileInvalid` (nothing half-loaded)."""
     path = Path(npz_path)
-    header = _parse_header(path, read_capped(path.with_suffix(".json"), MAX_HEADER_BYTES))
-    raw = read_capped(path, MAX_NPZ_BYTES)
-    if hashlib.sha256(raw).hexdigest() != header["sha256"]:
-        raise _fail(path, "checksum does not match the header (file altered or truncated)")
+    header, raw = read_checked(path, _parse_header, MAX_NPZ_BYTES)
     shapes = _shapes(len(header["heads"]))
     arrays: dict[str, np.ndarray] = {}
     try:
