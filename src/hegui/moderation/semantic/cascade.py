@@ -118,7 +118,7 @@ class CascadeClassifier:
     def judge(self, prompt: str, response: str) -> dict[str, float]:
         """Probabilities of harmful compliance / refusal / responsible answer / benign answer.
         The judge reads the first window of each, so a streamed answer is judged once it is past
-        that window: results are kept in a small LRU cache."""
+        that window: results are kept in a bounded cache (oldest dropped first)."""
         key = (prompt[:WINDOW_CHARS], response[:WINDOW_CHARS])
         got = self._judged.get(key)
         if got is None:
