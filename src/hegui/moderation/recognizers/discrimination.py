@@ -34,7 +34,7 @@ import numpy as np
 from hegui.moderation.normalize import fold, fold_term
 from hegui.moderation.recognizers.base import MAX_TEXT, load_data
 from hegui.moderation.recognizers.content import ContentFinding, ContentRecognizer
-from hegui.moderation.recognizers.sensitive import _SURROGATE, casefold_1to1
+from hegui.moderation.recognizers.sensitive import casefold_1to1, replace_surrogates
 
 GENERAL_SCORE = 0.85
 HATE_SCORE = 0.96
@@ -169,7 +169,7 @@ class DiscriminationRecognizer(ContentRecognizer):
         for s, e, score, risk, kind in self._pairs(self._zh, folded.compact, sent, clause, word_edges=False):
             os, oe = folded.span(s, e)
             self._keep(found, text, os, oe, score, risk, kind)
-        low = _SURROGATE.sub("\ufffd", casefold_1to1(text))  # lone surrogates: same-length stand-ins
+        low = replace_surrogates(casefold_1to1(text))  # lone surrogates: same-length stand-ins
         if re.search("[a-z]", low):
             sent_en, clause_en = _bounds(_SENTENCE, low), _bounds(_CLAUSE, low)
             for s, e, score, risk, kind in self._pairs(self._en, low, sent_en, clause_en, word_edges=True):

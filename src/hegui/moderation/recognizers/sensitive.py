@@ -22,6 +22,11 @@ _HAS_SPECIAL = re.compile("[" + "".join(_CASE_SPECIAL) + "]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def replace_surrogates(text: str) -> str:
+    """Lone surrogates become U+FFFD (same length, so offsets stay valid); the Rust matchers refuse them."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _alternation(terms: list[str]) -> str:
     parts = []
     for t in sorted(terms, key=len, reverse=True):
@@ -57,7 +62,7 @@ class _TermStarts:
         try:
             hits = self._ac.find_overlapping(hay)
         except UnicodeEncodeError:  # lone surrogates: stand-ins of the same length (no term has one)
-            hits = self._ac.find_overlapping(_SURROGATE.sub("\ufffd", hay))
+            hits = self._ac.find_overlapping(replace_surrogates(hay))
         return sorted({s for s, _, _ in hits})
 
 
