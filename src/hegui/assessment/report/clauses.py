@@ -56,14 +56,25 @@ def _gaps_for(bank: BankKind, clause: str, bank_check: Mapping[str, Any]) -> lis
     return out
 
 
+def _wanted(m: Any) -> tuple[str, str]:
+    zh, en = [f"总数 ≥ {m.total}"], [f"total ≥ {m.total}"]
+    if m.per_risk_a1_a2:
+        zh.append(f"A.1/A.2 每类 ≥ {m.per_risk_a1_a2}")
+        en.append(f"≥ {m.per_risk_a1_a2} per A.1/A.2 risk")
+    if m.per_risk_other:
+        zh.append(f"其他每类 ≥ {m.per_risk_other}")
+        en.append(f"≥ {m.per_risk_other} per other risk")
+    if m.per_aspect:
+        zh.append(f"每方面 ≥ {m.per_aspect}")
+        en.append(f"≥ {m.per_aspect} per aspect")
+    return "，".join(zh), ", ".join(en)
+
+
 def _bank_rows(profile: Profile, report: Mapping[str, Any], bank_check: Mapping[str, Any] | None) -> list[dict]:
     rows = []
     for bank in BankKind:
         m = profile.banks[bank]
-        want_zh = f"总数 ≥ {m.total}" + (f"，A.1/A.2 每类 ≥ {m.per_risk_a1_a2}" if m.per_risk_a1_a2 else "") + \
-            (f"，其他每类 ≥ {m.per_risk_other}" if m.per_risk_other else "") + (f"，每方面 ≥ {m.per_aspect}" if m.per_aspect else "")
-        want_en = f"total ≥ {m.total}" + (f", ≥ {m.per_risk_a1_a2} per A.1/A.2 risk" if m.per_risk_a1_a2 else "") + \
-            (f", ≥ {m.per_risk_other} per other risk" if m.per_risk_other else "") + (f", ≥ {m.per_aspect} per aspect" if m.per_aspect else "")
+        want_zh, want_en = _wanted(m)
         n_bank = report[bank.value].get("sampled", {}).get("n_bank")
         size_zh = f"题库 {n_bank} 题；" if n_bank is not None else ""
         size_en = f"bank of {n_bank} items; " if n_bank is not None else ""
