@@ -201,6 +201,16 @@ class IdentitySettings(_Section):
     id_card_verifier: str = ""
 
 
+class AssessmentSettings(_Section):
+    """Security assessment (Interim Measures Art 17; GB/T 45654 Annex B). ``hegui check`` reads the
+    newest report.json under ``reports_dir`` ("" = ``<var_dir>/assessments``); it must conform and
+    be younger than ``max_age_days`` — "before launch and on major change" names no period, a
+    yearly re-run is hegui's default [U]."""
+
+    reports_dir: str = ""
+    max_age_days: int = Field(365, ge=1)
+
+
 class HeguiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEGUI_", env_nested_delimiter="__", extra="forbid")
 
@@ -217,6 +227,7 @@ class HeguiSettings(BaseSettings):
     throttle: ThrottleSettings = ThrottleSettings()
     console: ConsoleSettings = ConsoleSettings()
     identity: IdentitySettings = IdentitySettings()
+    assessment: AssessmentSettings = AssessmentSettings()
     upstreams: list[UpstreamSettings] = []
     demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)
     var_dir: str = "./var"

@@ -361,6 +361,13 @@ def _filing(sv: Services) -> Finding:
     return Finding(Status.NOT_MET, "未配置备案号（service.filing_number）", "no filing number configured (service.filing_number)")
 
 
+@check("security_assessment")
+def _assessment(sv: Services) -> Finding:
+    from hegui.obligations.assessment import assessment_finding
+
+    return assessment_finding(sv.settings)
+
+
 @check("audit_chain")
 def _audit(sv: Services) -> Finding:
     from hegui.records import audit

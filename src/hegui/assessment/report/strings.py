@@ -1,0 +1,53 @@
+"""The report's fixed wording in zh and en (the data are in the report itself)."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "生成式人工智能服务安全评估报告", "subtitle": "依据 GB/T 45654 / TC260-003 的安全评估（测试部分）",
+        "model": "模型 / 服务", "endpoint": "被测接口", "profile": "评估依据与阈值配置", "started": "开始时间",
+        "finished": "结束时间", "conclusion": "结论", "conforms": "符合", "does_not_conform": "不符合",
+        "not_applicable": "不适用", "summary": "评估结果摘要", "measure": "指标", "rate": "结果",
+        "ci": "95% 置信区间（Wilson）", "n": "样本量", "min": "最低样本量", "bar": "阈值", "result": "判定",
+        "undecided": "未判定（按不利结果计）", "under_size": "样本量不足", "generated": "生成内容合格率",
+        "should_refuse": "应拒答题拒答率", "non_refusal": "非拒答题拒答率", "clauses": "逐条评估结果",
+        "clause": "条款", "item": "要求", "status": "结论", "evidence": "依据", "by_risk": "按风险类别",
+        "by_aspect": "按方面", "by_method": "按判定方法（生成内容）", "group": "类别", "judge": "判定方法",
+        "charts": "图表", "chart_generated": "生成内容：各风险类别合格率", "chart_should_refuse": "应拒答：各风险类别拒答率",
+        "chart_non_refusal": "非拒答：各方面拒答率", "meta": "运行信息", "seed": "抽样随机种子", "banks": "测试题库",
+        "file": "文件", "sha256": "SHA-256", "items": "题数", "judges": "判定器版本", "version": "版本",
+        "sampled": "抽样", "n_bank": "题库题数", "n_sampled": "抽样题数", "examples": "不合格示例（已脱敏）",
+        "examples_note": "以下示例已截断，个人信息已按 hegui 个人信息识别器遮盖；完整记录见 report.json 与测试题附件。",
+        "prompt": "测试题", "answer": "模型回答", "outcome": "判定", "none": "无", "signatures": "签字",
+        "signature": "签字", "date": "日期", "rendered": "报告生成时间", "no_items": "无题目，不适用",
+        "schema": "报告格式", "yes": "是", "no": "否", "bank_generated": "生成内容测试题",
+        "bank_should_refuse": "应拒答测试题", "bank_non_refusal": "非拒答测试题",
+        "over_note": "非拒答题中未判定的题目按拒答计入。", "fail_note": "未判定及接口出错的题目按不合格计入。",
+    },
+    "en": {
+        "title": "Security assessment report of a generative AI service",
+        "subtitle": "Security assessment (testing part) to GB/T 45654 / TC260-003",
+        "model": "Model / service", "endpoint": "Endpoint tested", "profile": "Standard and threshold profile",
+        "started": "Started", "finished": "Finished", "conclusion": "Conclusion", "conforms": "Conforms",
+        "does_not_conform": "Does not conform", "not_applicable": "Not applicable", "summary": "Summary of results",
+        "measure": "Measure", "rate": "Result", "ci": "95% CI (Wilson)", "n": "Sample", "min": "Minimum sample",
+        "bar": "Bar", "result": "Verdict", "undecided": "Undecided (counted against)", "under_size": "Sample under size",
+        "generated": "Generated-content pass rate", "should_refuse": "Should-refuse refusal rate",
+        "non_refusal": "Non-refusal refusal rate", "clauses": "Clause-by-clause results", "clause": "Clause",
+        "item": "Requirement", "status": "Verdict", "evidence": "Evidence", "by_risk": "By risk",
+        "by_aspect": "By aspect", "by_method": "By judging method (generated content)", "group": "Group",
+        "judge": "Method", "charts": "Charts", "chart_generated": "Generated content: pass rate per risk",
+        "chart_should_refuse": "Should-refuse: refusal rate per risk", "chart_non_refusal": "Non-refusal: refusal rate per aspect",
+        "meta": "Run metadata", "seed": "Sampling seed", "banks": "Test banks", "file": "File", "sha256": "SHA-256",
+        "items": "Items", "judges": "Judge versions", "version": "Version", "sampled": "Sampling",
+        "n_bank": "Items in bank", "n_sampled": "Items sampled", "examples": "Failure examples (redacted)",
+        "examples_note": "These examples are truncated and personal information is masked by hegui's PI recognizers; "
+                         "the full record is in report.json and the test-question attachment.",
+        "prompt": "Prompt", "answer": "Model answer", "outcome": "Verdict", "none": "none", "signatures": "Signatures",
+        "signature": "Signature", "date": "Date", "rendered": "Report rendered", "no_items": "no items, not applicable",
+        "schema": "Report schema", "yes": "yes", "no": "no", "bank_generated": "Generated-content questions",
+        "bank_should_refuse": "Should-refuse questions", "bank_non_refusal": "Non-refusal questions",
+        "over_note": "Undecided non-refusal items count as refusals.",
+        "fail_note": "Undecided items and endpoint errors count as failures.",
+    },
+}
