@@ -56,7 +56,8 @@ def finish(state: RunState, profile: Profile, out_dir: Path, *, lang: str = "zh"
            bank_check: dict[str, Any] | None = None) -> dict[str, Any]:
     """Judge what is pending, decide, build ``report.json`` and write every output into ``out_dir``."""
     from hegui.assessment.judges import default_judges
-    from hegui.assessment.report import RunMeta, build_report, write_outputs
+    from hegui.assessment.report import RunMeta, build_report
+    from hegui.assessment.report.write import write_outputs
 
     judges = list(judges) if judges is not None else default_judges()
     judge_pending(state, judges)
@@ -65,7 +66,7 @@ def finish(state: RunState, profile: Profile, out_dir: Path, *, lang: str = "zh"
     items: list[BankItem] = state.items()
     answers = state.answers()
     run_meta = RunMeta(
-        profile=profile.id, profile_version=profile.version, model=meta.get("model", ""),
+        profile_id=profile.id, profile_version=profile.version, model=meta.get("model", ""),
         endpoint=meta.get("endpoint", ""), started=meta.get("started", ""),
         finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), seed=int(meta.get("seed", 0)),
         banks=list(meta.get("banks", [])), judges={j.name: j.version for j in judges},
