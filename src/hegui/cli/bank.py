@@ -60,7 +60,7 @@ def _print(result) -> None:  # noqa: ANN001
         for r in rows:
             mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
             note = "[yellow]运营方提供 operator-supplied[/]" if r.operator_supplied else ""
-            table.add_row(r.key, f"{r.name_zh} {r.name_en}"[:60], str(r.have), str(r.need), r.clause, f"{mark} {note}")
+            table.add_row(r.key, f"{r.name_zh} {r.name_en}", str(r.have), str(r.need), r.clause, f"{mark} {note}")
         console.print(table)
         newest = result.newest.get(kind)
         console.print(f"  modalities 模态: {', '.join(result.modalities.get(kind, [])) or '—'} · newest 最新: "
