@@ -214,7 +214,8 @@ def _register_optional() -> None:
     for module, attr, kind, name in (("hegui.cli.moderation", "moderate", "command", "moderate"),
                                      ("hegui.cli.moderation", "lexicon_app", "typer", "lexicon"),
                                      ("hegui.cli.label", "app", "typer", "label"),
-                                     ("hegui.cli.cases", "app", "typer", "cases")):
+                                     ("hegui.cli.cases", "app", "typer", "cases"),
+                                     ("hegui.cli.assess", "app", "typer", "assess")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
