@@ -185,8 +185,10 @@ def test_resume_asks_only_pending_items(tmp_path: Path):
 
         async def partial() -> None:
             task = asyncio.create_task(ask_all(RunConfig(endpoint=stub.url, model="stub", concurrency=2), state))
-            while len(state.answers()) < 10:
+            watch = RunState(tmp_path / "run").open()  # its own connection: ask_all owns `state`
+            while len(watch.answers()) < 10:
                 await asyncio.sleep(0.01)
+            watch.close()
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task

@@ -33,6 +33,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_TEXT_CHARS = 200_000
 MAX_RETRY_AFTER_S = 120.0
 MAX_BACKOFF_S = 30.0
+POOL_SIZE = 8  # connections per httpx pool
 # error codes (``error.code`` or ``error.type``) that mean "the service refused this content"
 REFUSAL_CODES = frozenset({
     "CONTENT_REFUSED",              # hegui's gateway
@@ -79,9 +80,14 @@ class EndpointClient:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if config.api_key:
             headers["Authorization"] = f"Bearer {config.api_key}"
-        limits = httpx.Limits(max_connections=config.concurrency, max_keepalive_connections=config.concurrency)
-        self._http = httpx.AsyncClient(headers=headers, limits=limits, transport=transport, follow_redirects=False,
-                                       timeout=httpx.Timeout(config.timeout_s))
+        # httpcore's pool scans every connection per request (cost ~ requests × connections): a pool
+        # per POOL_SIZE slots keeps that small at high concurrency (bench/assessment/runner_speed.py)
+        shards = -(-config.concurrency // POOL_SIZE)
+        size = -(-config.concurrency // shards)
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        self._pools = [httpx.AsyncClient(headers=headers, limits=limits, transport=transport, follow_redirects=False,
+                                         timeout=httpx.Timeout(config.timeout_s)) for _ in range(shards)]
+        self._load = [0] * shards
         self._sem = asyncio.Semaphore(config.concurrency)
         self._limiter = RateLimiter(config.rps) if config.rps else None
 
@@ -92,7 +98,8 @@ class EndpointClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for pool in self._pools:
+            await pool.aclose()
 
     async def ask(self, item: BankItem) -> Answer:
         """The endpoint's answer to ``item`` after at most ``1 + retries`` attempts."""
@@ -127,8 +134,13 @@ class EndpointClient:
     async def _attempt(self, item_id: str, payload: bytes) -> Answer:
         try:
             async with asyncio.timeout(self.config.timeout_s):
-                async with self._http.stream("POST", self.url, content=payload) as resp:
-                    raw = await _read_capped(resp)
+                pool = self._load.index(min(self._load))  # the least busy pool
+                self._load[pool] += 1
+                try:
+                    async with self._pools[pool].stream("POST", self.url, content=payload) as resp:
+                        raw = await _read_capped(resp)
+                finally:
+                    self._load[pool] -= 1
         except TimeoutError as exc:
             raise _Retry(_error(item_id, f"timed out after {self.config.timeout_s:g}s / 超时")) from exc
         except httpx.TimeoutException as exc:

@@ -3,9 +3,10 @@ Measures Art 17: the assessment before launch and after every major change).
 
 Durability: answers are committed by a writer task that wakes as soon as any answer arrives and
 commits everything that arrived since its last commit in one transaction (SQLite WAL,
-``synchronous=FULL``). A kill -9 therefore loses only the requests in flight and any answer that
-arrived in the last event-loop turn before the kill; those items have no answer in the state and are
-asked again on the next run — an answered item is never asked twice. Cancelling (Ctrl-C) saves every
+``synchronous=FULL``; the fsync runs in a worker thread, so a commit never stalls the requests).
+A kill -9 therefore loses only the requests in flight and the answers that arrived while the
+previous commit was under way (one fsync's worth, a few milliseconds); those items have no answer in
+the state and are asked again on the next run — an answered item is never asked twice. Cancelling (Ctrl-C) saves every
 answer received before it stops.
 """
 
@@ -55,28 +56,47 @@ def down(answer: Answer) -> bool:
 
 
 class _Writer:
-    """Group commit: one transaction for every answer that arrived since the last one."""
+    """Group commit: one transaction for every answer that arrived since the last one. The commit
+    (an fsync) runs in a worker thread so the event loop keeps serving requests meanwhile; answers
+    stay in ``buffer`` until their transaction has committed."""
 
     def __init__(self, state: RunState, on_saved: Callable[[list[Answer]], None]) -> None:
         self.state, self.on_saved = state, on_saved
         self.buffer: list[Answer] = []
         self.wake = asyncio.Event()
+        self._commit: asyncio.Future[None] | None = None
+        self._batch: list[Answer] = []
 
     def add(self, answer: Answer) -> None:
         self.buffer.append(answer)
         self.wake.set()
 
-    def flush(self) -> None:
-        if self.buffer:
-            self.state.save_answers(self.buffer)
-            batch, self.buffer = self.buffer, []
-            self.on_saved(batch)
-
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self.wake.wait()
             self.wake.clear()
-            self.flush()
+            if self.buffer:
+                self._batch = list(self.buffer)
+                self._commit = loop.run_in_executor(None, self.state.save_answers, self._batch)
+                await asyncio.shield(self._commit)  # a cancel waits in close(), never mid-commit
+                self._settled()
+
+    def _settled(self) -> None:
+        batch, self._batch, self._commit = self._batch, [], None
+        del self.buffer[:len(batch)]
+        self.on_saved(batch)
+
+    async def close(self) -> None:
+        """After the writer task has stopped: let a commit under way finish, then commit the rest."""
+        if self._commit is not None:
+            await asyncio.wait([self._commit])
+            if self._commit.exception() is None:
+                self._settled()
+        if self.buffer:
+            self._batch = list(self.buffer)
+            self.state.save_answers(self._batch)
+            self._settled()
 
 
 async def ask_all(config: RunConfig, state: RunState, items: Sequence[BankItem] | None = None, *,
@@ -130,6 +150,6 @@ async def ask_all(config: RunConfig, state: RunState, items: Sequence[BankItem] 
             for task in (*workers, writing):
                 task.cancel()
             await asyncio.gather(gathered, writing, return_exceptions=True)
-            writer.flush()
+            await writer.close()
     return RunStats(ok=counts[AnswerStatus.OK], refused=counts[AnswerStatus.REFUSED], error=counts[AnswerStatus.ERROR],
                     skipped=skipped, elapsed_s=time.perf_counter() - started)

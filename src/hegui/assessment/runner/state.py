@@ -23,7 +23,7 @@ from typing import Any
 
 from hegui.assessment.errors import AssessmentError
 from hegui.assessment.models import Answer, AnswerStatus, BankItem, BankKind, JudgeVerdict, Outcome
-from hegui.fileio import private_dir
+from hegui.fileio import fsync_dir, private_dir
 
 SCHEMA_VERSION = 1
 STATE_FILE = "state.sqlite"
@@ -82,17 +82,24 @@ class RunState:
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             raise AssessmentError(detail=f"item id {dup!r} appears twice in the banks / 题目编号重复")
-        try:
+        tmp = self.path.with_name(STATE_FILE + ".new")
+        try:  # built aside and renamed in: a kill during init leaves no half-made run behind
             private_dir(self.dir)
-            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            db = self._connect()
-            db.executescript(_SCHEMA)
-            with db:
-                db.executemany("INSERT INTO meta VALUES (?, ?)",
-                               [(k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in
-                                {**clean, "schema": SCHEMA_VERSION, "items": len(items)}.items()])
-                db.executemany("INSERT INTO items VALUES (?, ?, ?, ?)",
-                               [(it.id, it.bank.value, pos, item_to_json(it)) for pos, it in enumerate(items)])
+            for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            with contextlib.closing(sqlite3.connect(tmp)) as db:
+                db.execute("PRAGMA synchronous=FULL")
+                db.executescript(_SCHEMA)
+                with db:
+                    db.executemany("INSERT INTO meta VALUES (?, ?)",
+                                   [(k, json.dumps(v, ensure_ascii=False, default=str)) for k, v in
+                                    {**clean, "schema": SCHEMA_VERSION, "items": len(items)}.items()])
+                    db.executemany("INSERT INTO items VALUES (?, ?, ?, ?)",
+                                   [(it.id, it.bank.value, pos, item_to_json(it)) for pos, it in enumerate(items)])
+            os.replace(tmp, self.path)
+            fsync_dir(self.dir)
+            self._connect()
         except (OSError, sqlite3.Error) as exc:
             self.close()
             raise AssessmentError(detail=f"cannot create {self.path} / 无法创建运行状态：{exc}") from exc
@@ -212,7 +219,7 @@ class RunState:
 
     def _connect(self) -> sqlite3.Connection:
         os.chmod(self.path, 0o600)
-        db = sqlite3.connect(self.path, timeout=30)
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)  # ask_all commits in a thread
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
