@@ -76,7 +76,8 @@ def main() -> None:
         finally:
             procs.close()
     print(f"runner vs fast stub · {a.questions} questions · runner on CPU {runner_cpus}, stub on CPU "
-          f"{stub_cpus} · {os.cpu_count()} CPUs · Python {sys.version.split()[0]}")
+          f"{stub_cpus} · {os.cpu_count()} CPUs · Python {sys.version.split()[0]} · "
+          f"load average {os.getloadavg()[0]:.1f} (other work on the machine lowers every number)")
     print(f"{'concurrency':>11} | {'q/s best':>8} | {'q/s median':>10} | {'p50 ms':>7} | {'p95 ms':>7} | "
           f"{'runner CPU s':>12} | {'CPU % of 1 core':>15}")
     print("-" * 88)

@@ -48,6 +48,11 @@ RETRY_STATUS = frozenset({408, 409, 425, 429})
 class EndpointUnusable(AssessmentError):
     """The endpoint rejects the run itself (bad key, unknown model or URL): stop, record nothing."""
 
+    code = "ASSESSMENT_ENDPOINT_UNUSABLE"
+    http_status = 502
+    message_zh = "被评估的接口不可用：{detail}"
+    message_en = "The endpoint under assessment is unusable: {detail}"
+
 
 class RateLimiter:
     """At most ``rps`` request starts per second, spread evenly (a token bucket of depth one)."""
