@@ -70,7 +70,9 @@ def finish(state: RunState, profile: Profile, out_dir: Path, *, lang: str = "zh"
         endpoint=meta.get("endpoint", ""), started=meta.get("started", ""),
         finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), seed=int(meta.get("seed", 0)),
         banks=list(meta.get("banks", [])), judges={j.name: j.version for j in judges},
-        sampled=dict(meta.get("sampled", {})))
+        sampled=dict(meta.get("sample", {})))
+    if bank_check is None:
+        bank_check = meta.get("bank_check")
     report = build_report(run_meta, profile, items, answers, state.verdicts(), bank_check=bank_check)
     langs = (lang, "en" if lang == "zh" else "zh")
     write_outputs(report, out_dir, items=items, answers=answers, langs=langs)

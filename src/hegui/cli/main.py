@@ -215,7 +215,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.moderation", "lexicon_app", "typer", "lexicon"),
                                      ("hegui.cli.label", "app", "typer", "label"),
                                      ("hegui.cli.cases", "app", "typer", "cases"),
-                                     ("hegui.cli.bank", "app", "typer", "bank")):
+                                     ("hegui.cli.bank", "app", "typer", "bank"),
+                                     ("hegui.cli.assess", "app", "typer", "assess")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
