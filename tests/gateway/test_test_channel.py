@@ -234,3 +234,36 @@ def test_creation_is_checked():
     with pytest.raises(ValidationFailed):
         test_channels.parse_networks(["not-a-cidr"])
     assert test_channels.parse_networks(["10.1.2.3", "2001:db8::1/32"]) == ["10.1.2.3/32", "2001:db8::/32"]
+
+
+def test_cli_create_list_revoke_and_the_register_warns(gateway, tmp_path):
+    from typer.testing import CliRunner
+
+    from hegui.cli.main import app
+    from hegui.obligations.register import evaluate
+
+    st = gateway.services.settings
+    cfg = tmp_path / "hegui.toml"
+    cfg.write_text(f'var_dir = "{st.var_dir}"\n[storage]\nurl = "{st.storage.url}"\n', encoding="utf-8")
+    run = CliRunner().invoke
+    r = run(app, ["admin", "test-channel", "create", "--name", "cac-zj", "--safety", "off", "--days", "3",
+                  "--allow-ip", "testclient-is-no-ip/8", "-c", str(cfg)])
+    assert r.exit_code != 0  # a bad CIDR is refused, nothing made
+    r = run(app, ["admin", "test-channel", "create", "--name", "cac-zj", "--safety", "off", "--days", "3",
+                  "--note", "CAC ticket 7", "-c", str(cfg)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    key = next(w for w in r.output.split() if w.startswith("hg-"))
+    assert "bypasses moderation" in r.output and "绕过内容审核" in r.output
+    assert chat(gateway.client, key, "hi").json()["hegui"]["moderation"]["input"]["action"] == "bypassed"
+    rows = {row.duty.id: row for row in evaluate(gateway.services)[1]}
+    assert rows["FILING-TC"].finding.status.value == "not_met" and "cac-zj" in rows["FILING-TC"].finding.reason_en
+    r = run(app, ["admin", "test-channel", "list", "-c", str(cfg)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "cac-zj" in r.output and "active" in r.output and key not in r.output
+    r = run(app, ["admin", "test-channel", "revoke", "cac-zj", "-c", str(cfg)])
+    assert r.exit_code == 0, r.output
+    gateway.services.authenticator.forget()  # another process revoked it: this one's cache is dropped
+    assert chat(gateway.client, key, "hi").status_code == 401
+    rows = {row.duty.id: row for row in evaluate(gateway.services)[1]}
+    assert rows["FILING-TC"].finding.status.value == "met"
+    assert [a for a in audit_actions(gateway) if a.startswith("test_channel.")] == [
+        "test_channel.created", "test_channel.first_use", "test_channel.revoked"]
