@@ -96,6 +96,19 @@ def test_safety_off_stream_is_labelled_and_says_bypassed(gateway):
     assert rec.safety_off and rec.output_action == "bypassed" and rec.stream
 
 
+def test_safety_off_images_are_still_labelled(gateway):
+    cid, key = make_channel(gateway, safety=False)
+    r = gateway.client.post("/v1/images/generations", headers={"Authorization": f"Bearer {key}"},
+                            json={"prompt": f"a poster saying {BAD}"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["hegui"]["moderation"]["input"]["action"] == "bypassed"
+    assert body["data"][0]["hegui"]["implicit"] and r.headers["X-AIGC-Label"]
+    (rec,) = records(gateway, cid)
+    assert rec.safety_off and rec.label.startswith("image:explicit+implicit")
+    assert rec.input_action == rec.output_action == "bypassed"
+
+
 def test_no_request_field_or_header_turns_safety_off(gateway):
     cid, key = make_channel(gateway, safety=True)
     off_id, _ = make_channel(gateway, name="off", safety=False)
