@@ -128,9 +128,10 @@ class KeyAuthenticator:
         now = time.monotonic()
         if hit and hit[0] > now:
             return hit[1]
-        row = s.execute(select(ApiKey.id, ApiKey.app_id, ApiKey.revoked_at, App.active).join(App, App.id == ApiKey.app_id)
+        row = s.execute(select(ApiKey.app_id, ApiKey.revoked_at, App.active, TestChannel)
+                        .join(App, App.id == ApiKey.app_id).outerjoin(TestChannel, TestChannel.key_id == ApiKey.id)
                         .where(ApiKey.key_hash == digest)).first()
-        channel = s.scalar(select(TestChannel).where(TestChannel.key_id == row.id)) if row is not None else None
+        channel = row.TestChannel if row is not None else None
         if channel is not None:  # its own refusals name the channel and say why (expired, revoked)
             grant = grant_of(channel)
             if row.revoked_at is not None or not row.active:  # the key revoked on its own (admin API)
