@@ -13,7 +13,8 @@ from hegui.storage.models import AuditEntry, EndUser, ReviewItem
 from .conftest import csrf_of
 
 GET_PAGES = ["/console", "/console/review", "/console/cases", "/console/users", "/console/records",
-             "/console/packs", "/console/obligations", "/console/audit", "/console/audit?verify=1"]
+             "/console/packs", "/console/obligations", "/console/audit", "/console/audit?verify=1",
+             "/console/test-channels"]
 
 
 def _actions(con) -> list[str]:

@@ -233,6 +233,7 @@ def _register_optional() -> None:
 
 
 _register_optional()
+importlib.import_module("hegui.cli.test_channel").register(admin_app)
 
 
 def main() -> None:

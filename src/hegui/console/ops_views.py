@@ -179,6 +179,10 @@ def records(request: Request):
                 stmt = stmt.where(UsageRecord.content_id == qp["content_id"].split(".")[0])
             if qp.get("status"):
                 stmt = stmt.where(UsageRecord.status == qp["status"])
+            if qp.get("channel") == "any":  # regulator test channels' requests (security-requirements §9)
+                stmt = stmt.where(UsageRecord.test_channel_id.is_not(None))
+            elif qp.get("channel") == "off":
+                stmt = stmt.where(UsageRecord.safety_off.is_(True))
             rows = list(s.scalars(stmt))
         return render(request, "records.html", sess=sess, rows=rows, qp=qp)
 

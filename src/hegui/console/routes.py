@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from hegui.cases.models import Case
-from hegui.console import cases_views, ops_views, sessions
+from hegui.console import cases_views, channel_views, ops_views, sessions
 from hegui.console.auth import ALL, action, actor, page, services_of
 from hegui.console.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, same_token
 from hegui.errors import AuthError, HeguiError
@@ -46,6 +46,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(router)
     app.include_router(cases_views.router)
     app.include_router(ops_views.router)
+    app.include_router(channel_views.router)
 
 
 def _secure(request: Request) -> bool:
@@ -143,7 +144,9 @@ def dashboard(request: Request):
                     risks[str(r.get("id"))] += 1
             cases = dict(s.execute(select(Case.status, func.count()).group_by(Case.status)).all())
         alerts = request.app.state.case_desk.alerts()
+        live_off = channel_views.live_safety_off(sv)
         return render(request, "dashboard.html", sess=sess, by_status=by_status, risks=risks.most_common(15),
+                      live_off=live_off,
                       cases=cases, alerts=alerts, webhook=bool(request.app.state.case_desk.config.webhook_url),
                       calendar_notes=request.app.state.case_desk.calendar_notes)
 

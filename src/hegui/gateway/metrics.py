@@ -12,12 +12,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 #: ``on_degraded`` decided them. Process-wide, exported by every app's registry.
 MODERATION_DEGRADED = Counter("hegui_moderation_degraded", "Moderation verdicts degraded by a failing component",
                               ["component"], registry=None)
+#: Requests through regulator test channels (security-requirements §9), by safety on/off and
+#: whether they were admitted; a safety-off key in use shows here.
+TEST_CHANNEL_REQUESTS = Counter("hegui_test_channel_requests", "Requests through regulator test channels",
+                                ["safety", "outcome"], registry=None)
 
 
 class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(MODERATION_DEGRADED)
+        self.registry.register(TEST_CHANNEL_REQUESTS)
         self.requests = Counter("hegui_requests_total", "HTTP requests", ["route", "status"], registry=self.registry)
         self.latency = Histogram("hegui_request_seconds", "Time to response start", ["route"], registry=self.registry,
                                  buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))

@@ -405,3 +405,22 @@ def _pi(sv: Services) -> Finding:
     return Finding(Status.MET, "身份证号与手机号以密钥散列 + 脱敏形式保存" + ("，全文 AES-GCM 加密" if full else "，不保存全文"),
                    "ID and phone stored as keyed HMAC + masked form" + (", full value AES-GCM encrypted" if full
                                                                            else ", full value not stored"))
+
+
+@check("test_channels")
+def _test_channels(sv: Services) -> Finding:
+    """A live safety-off channel is shown as not met: it is a deliberate hole in moderation that
+    must end with the regulator's test (docs/test-channel.md)."""
+    from hegui.identity import test_channels
+
+    with sv.db.session() as s:
+        live_off = test_channels.active_safety_off(s)
+        live = sum(1 for r in test_channels.listing(s) if test_channels.state(r) == "active")
+        names = ", ".join(f"{r.name} → {test_channels.aware(r.expires_at):%Y-%m-%d}" for r in live_off)
+    if live_off:
+        return Finding(Status.NOT_MET,
+                       f"警告：{len(live_off)} 个安全策略关闭（不审核）的测试通道生效中（{names}）；测试结束即吊销",
+                       f"warning: {len(live_off)} test channel(s) with safety OFF (no moderation) live ({names}); "
+                       "revoke when the test ends")
+    return Finding(Status.MET, f"测试通道可按需签发（hegui admin test-channel create）；生效中 {live} 个，均开启安全策略",
+                   f"test channels issued on demand (hegui admin test-channel create); {live} live, all with safety on")

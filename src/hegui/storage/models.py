@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hegui.storage.base import Base, new_id, utcnow
@@ -34,6 +34,32 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 of the key
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class TestChannel(Base):
+    """A regulator test channel (large-model filing, security-requirements §9): its own app, one
+    API key and one test end user; ``safety`` off means moderation is bypassed for its requests.
+    Always expiring; revocable; every step is in the audit log."""
+
+    __tablename__ = "test_channels"
+    __test__ = False  # not a pytest class
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), default="regulator-test")
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[str | None] = mapped_column(String(32), default=None)  # the test end user
+    safety: Mapped[bool] = mapped_column(Boolean)  # True: the service as users meet it
+    allow_ips: Mapped[list] = mapped_column(JSON, default=list)  # CIDR list; empty = any address
+    note: Mapped[str] = mapped_column(Text, default="")
+    issued_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    first_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    expiry_noted_at: Mapped[dt.datetime | None] = mapped_column(default=None)  # "expired" audited
 
 
 class EndUser(Base):
@@ -117,6 +143,10 @@ class UsageRecord(Base):
     upstream_ms: Mapped[float | None] = mapped_column(default=None)
     total_ms: Mapped[float | None] = mapped_column(default=None)
     label: Mapped[str | None] = mapped_column(String(40), default=None)  # explicit label form applied
+    # a request through a regulator test channel (security-requirements §9): its id, and whether
+    # moderation was bypassed (safety off); labels and this record are never bypassed
+    test_channel_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    safety_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     taken_down_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 

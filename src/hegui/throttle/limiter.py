@@ -32,6 +32,7 @@ from hegui.throttle.errors import RateLimited
 WHAT = {
     "api_key_failures_per_ip": ("来自该地址的错误 API 密钥请求", "requests with wrong API keys from this address"),
     "api_key_requests": ("使用该 API 密钥的请求", "requests with this API key"),
+    "test_channel_requests": ("该测试通道的请求", "requests through this test channel"),
     "login_failures_per_account": ("该账号的登录失败", "failed logins for this account"),
     "login_failures_per_ip": ("来自该地址的登录失败", "failed logins from this address"),
     "sms_per_phone": ("向该手机号发送验证码", "verification codes sent to this number"),

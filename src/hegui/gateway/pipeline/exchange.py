@@ -18,6 +18,7 @@ from typing import Any
 from hegui.errors import HeguiError
 from hegui.gateway.upstream import ChatResult, Upstream
 from hegui.hooks import BlockHit
+from hegui.identity.test_channels import ChannelGrant
 from hegui.moderation.base import Action, StreamChecker, Verdict
 from hegui.records.usage import PendingRecord
 from hegui.storage.models import EndUser
@@ -37,6 +38,9 @@ class Exchange:
     app_id: str
     lang: str = "zh"
     read_body: Callable[[], Awaitable[bytes]] | None = None  # read by the first step, inside the pipeline
+    # the regulator test channel of the key (security-requirements §9), resolved at authentication
+    # from the key's own row; nothing in the request can set or change it
+    channel: ChannelGrant | None = None
     request_id: str = field(default_factory=lambda: "req-" + uuid.uuid4().hex[:24])
     started: float = field(default_factory=time.perf_counter)
     # the request (reader step)
@@ -75,6 +79,11 @@ class Exchange:
     @property
     def user_id(self) -> str | None:
         return self.record.user_id
+
+    @property
+    def safety_off(self) -> bool:
+        """Moderation is bypassed: only for a safety-off test channel (labels and the record are not)."""
+        return self.channel is not None and self.channel.safety_off
 
     @property
     def guided(self) -> bool:

@@ -1,19 +1,30 @@
 """Admit — identity: the end user must be registered, verified, have accepted the current
 agreement, not be sanctioned, and (for minors) be inside the minor-mode limits (CSL Art 24;
-Interim Measures Arts 9-10, 14; Minors Protection Law Art 74)."""
+Interim Measures Arts 9-10, 14; Minors Protection Law Art 74).
+
+A regulator test channel's key (security-requirements §9) is admitted as its own pre-registered
+test user, whatever the request names; that user is marked as a test account, not as a verified
+person, and is never reachable through any other key."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from hegui.errors import ValidationFailed
+from hegui.errors import AuthError, ValidationFailed
 from hegui.gateway.pipeline.base import Step
 from hegui.gateway.pipeline.exchange import Exchange, Flow
+from hegui.identity.test_channels import ChannelGrant, is_test_user
+from hegui.storage.models import EndUser
 
 if TYPE_CHECKING:
     from hegui.app.services import Services
 
 FUNCTIONS = {"chat.completions": "chat", "images.generations": "images"}  # what a "restrict" sanction names
+
+
+def _not_a_test_user() -> AuthError:
+    return AuthError(message_en="a test channel's user can be used only through its own test-channel key",
+                     message_zh="测试通道的测试用户只能通过该通道自己的密钥使用")
 
 
 class Admit(Step):
@@ -23,6 +34,9 @@ class Admit(Step):
         self.services = services
 
     async def run(self, ex: Exchange) -> Flow:
+        if ex.channel is not None:
+            await self._test_channel(ex, ex.channel)
+            return Flow.CONTINUE
         external_user = ex.external_user
         if not external_user:
             raise ValidationFailed(message_en="the end user must be named by the request's 'user' field "
@@ -33,6 +47,8 @@ class Admit(Step):
         def gate() -> None:
             with sv.db.session() as s:
                 user = sv.identity.get(s, ex.app_id, external_user)
+                if is_test_user(user):
+                    raise _not_a_test_user()
                 ex.user = user
                 ex.record.user_id = user.id
                 function = FUNCTIONS.get(ex.endpoint)
@@ -44,3 +60,23 @@ class Admit(Step):
 
         await sv.db.run(gate)
         return Flow.CONTINUE
+
+    async def _test_channel(self, ex: Exchange, grant: ChannelGrant) -> None:
+        """The channel's test user (an operator's sanction on it still holds); the record is
+        marked with the channel and, for safety off, the bypass; never used for training."""
+        sv = self.services
+        ex.record.test_channel_id = grant.id
+        ex.record.safety_off = grant.safety_off
+        ex.record.training_allowed = False
+
+        def gate() -> None:
+            with sv.db.session() as s:
+                user = s.get(EndUser, grant.user_id)
+                if user is None or user.app_id != ex.app_id or not is_test_user(user):
+                    raise _not_a_test_user()
+                ex.user = user
+                ex.record.user_id = user.id
+                sv.enforcement.check_user(s, user, FUNCTIONS.get(ex.endpoint))
+                ex.profile = "default"  # an adult test account: the service as adults meet it
+
+        await sv.db.run(gate)

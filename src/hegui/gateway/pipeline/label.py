@@ -105,4 +105,4 @@ class Label(Step):
             ex.outputs.append(entry)
         ex.record.output = f"[{len(ex.images)} image(s)]"
         ex.record.label = "image:explicit+implicit" + ("+watermark" if sv.settings.labels.image_watermark else "")
-        ex.record.output_action = ex.record.output_action or "allow"
+        ex.record.output_action = ex.record.output_action or ("bypassed" if ex.safety_off else "allow")

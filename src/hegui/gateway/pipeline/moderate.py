@@ -5,6 +5,10 @@ A guided input (正向引导, ``Action.GUIDE``) goes upstream with its guidance 
 message, and the answer is then checked strictly (``CheckContext.strict``). Output checks carry
 the prompt (``CheckContext.prompt``). A streamed answer is checked by the same step over the
 upstream's async iterator: a holdback checker releases only text it has judged.
+
+A safety-off regulator test channel (security-requirements §9; :attr:`Exchange.safety_off`, set
+only from the key's channel row) skips both checks: its verdicts are :class:`Bypassed`, which the
+record and the API both name as ``bypassed``, never as ``allow``. Labels and records still follow.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from hegui.gateway.metrics import MODERATION_DEGRADED
 from hegui.gateway.pipeline.base import Step
 from hegui.gateway.pipeline.exchange import Exchange, Flow
+from hegui.identity.test_channels import BYPASS_REASON
 from hegui.moderation.base import Action, CheckContext, Direction, Verdict
 
 if TYPE_CHECKING:
@@ -68,6 +73,30 @@ def note(ex: Exchange, verdict: Verdict, direction: Direction, text: str) -> Non
         MODERATION_DEGRADED.labels(component).inc()
 
 
+class Bypassed(Verdict):
+    """No moderation ran: a safety-off test channel. Passes like ``allow`` in the pipeline, but
+    says ``bypassed`` with its reason wherever it is shown."""
+
+    __slots__ = ()
+    ACTION = "bypassed"
+
+    def to_dict(self) -> dict:
+        return {**Verdict.to_dict(self), "action": self.ACTION, "reason": BYPASS_REASON}
+
+
+def bypass(ex: Exchange, direction: Direction) -> Bypassed:
+    """The verdict of a safety-off test channel's text, noted in the record as ``bypassed``."""
+    if not ex.safety_off:  # the only way in: the key's channel row says safety off
+        raise RuntimeError("moderation may be bypassed only for a safety-off test channel")
+    verdict = Bypassed(action=Action.ALLOW, decided_by=BYPASS_REASON)
+    if direction is Direction.INPUT:
+        ex.record.input_action = Bypassed.ACTION
+    else:
+        ex.record.output_action = Bypassed.ACTION
+    ex.record.decided_by = BYPASS_REASON
+    return verdict
+
+
 def refusal_text(verdict: Verdict, lang: str) -> str:
     zh = verdict.message_zh or "很抱歉，该内容无法提供。"
     en = verdict.message_en or "Sorry, this content cannot be provided."
@@ -86,6 +115,9 @@ class ModerateInput(Step):
 
     async def run(self, ex: Exchange) -> Flow:
         prompt = ex.record.prompt = self.collect(ex.body)  # after Admit: no text kept for unknown users
+        if ex.safety_off:  # the body was still checked and collected: the record keeps the prompt
+            ex.input_verdict = bypass(ex, Direction.INPUT)
+            return Flow.CONTINUE
         verdict = ex.input_verdict = ex.record.input_verdict = await check(self.services, ex, prompt,
                                                                             Direction.INPUT)
         if not verdict.action.stops:
@@ -105,6 +137,11 @@ class ModerateOutput(Step):
         self.services = services
 
     async def run(self, ex: Exchange) -> Flow:
+        if ex.safety_off and (ex.pieces is not None or ex.result is not None):
+            ex.output_verdict = bypass(ex, Direction.OUTPUT)
+            if ex.result is not None:
+                ex.answer, ex.finish = ex.result.content, ex.result.finish_reason
+            return Flow.CONTINUE
         if ex.pieces is not None:
             ex.pieces = self._released(ex, ex.pieces)
             return Flow.CONTINUE

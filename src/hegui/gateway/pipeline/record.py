@@ -56,9 +56,11 @@ class Commit:
         def escalation(s: Session) -> None:
             """Repeat-violator rule on the input decision, in the record's transaction.
 
+            A test channel's user is left out: the regulator's banks violate on purpose, and an
+            automatic sanction would end the test (an operator may still sanction it by hand).
             The identity gate's user row is attached with ``merge(load=False)``: no second SELECT of
             the same row, yet changes a hook makes to it are still written in this transaction."""
-            if rec.input_verdict is not None and rec.user_id:
+            if rec.input_verdict is not None and rec.user_id and rec.test_channel_id is None:
                 user = s.merge(ex.user, load=False) if ex.user is not None else s.get(EndUser, rec.user_id)
                 if user is not None:
                     sv.enforcement.after_input_verdict(s, user, rec.input_verdict)

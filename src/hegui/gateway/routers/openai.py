@@ -14,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from hegui.errors import NotFound
-from hegui.gateway.deps import app_id_of, lang_of, services_of
+from hegui.gateway.deps import caller_of, lang_of, services_of
+from hegui.identity.apps import Caller
 from hegui.gateway.pipeline import chat, images
 from hegui.gateway.pipeline.exchange import Exchange
 from hegui.storage.models import UsageRecord
@@ -38,11 +39,11 @@ class ClosingStreamingResponse(StreamingResponse):
                     await aclose()
 
 
-def _exchange(request: Request, endpoint: str, app_id: str) -> Exchange:
+def _exchange(request: Request, endpoint: str, caller: Caller) -> Exchange:
     """The request's exchange; its body is read by the pipeline's first step, so a request that
-    fails from there on leaves a record."""
-    ex = Exchange(endpoint=endpoint, app_id=app_id, lang=lang_of(request), read_body=request.body,
-                  external_user=request.headers.get("x-hegui-user"))
+    fails from there on leaves a record. A test channel comes from the key alone."""
+    ex = Exchange(endpoint=endpoint, app_id=caller.app_id, lang=lang_of(request), read_body=request.body,
+                  external_user=request.headers.get("x-hegui-user"), channel=caller.channel)
     request.state.request_id = ex.request_id
     return ex
 
@@ -50,7 +51,7 @@ def _exchange(request: Request, endpoint: str, app_id: str) -> Exchange:
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request):
     services = services_of(request)
-    ex = _exchange(request, "chat.completions", await app_id_of(request))
+    ex = _exchange(request, "chat.completions", await caller_of(request, model_endpoint=True))
     answer, headers = await chat.answer(services, ex)
     if isinstance(answer, dict):
         return Response(orjson.dumps(answer), media_type="application/json",  # orjson: cheaper than json.dumps
@@ -62,7 +63,7 @@ async def chat_completions(request: Request):
 @router.post("/v1/images/generations")
 async def image_generations(request: Request):
     services = services_of(request)
-    ex = _exchange(request, "images.generations", await app_id_of(request))
+    ex = _exchange(request, "images.generations", await caller_of(request, model_endpoint=True))
     base = services.settings.server.public_url or str(request.base_url)
     payload, headers = await images.generate(services, ex, base)
     return JSONResponse(payload, headers={**headers, "X-Request-Id": ex.request_id})
@@ -71,7 +72,7 @@ async def image_generations(request: Request):
 @router.get("/v1/models")
 async def list_models(request: Request):
     services = services_of(request)
-    await app_id_of(request)
+    await caller_of(request, model_endpoint=True)
     now = int(time.time())
     return {"object": "list", "data": [{"id": m, "object": "model", "created": now, "owned_by": owner}
                                        for m, owner in services.router.models()]}
