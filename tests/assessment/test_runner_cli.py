@@ -4,7 +4,6 @@ check the runner's side of the contract — state, exit codes, resume, messages.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import types
@@ -20,21 +19,11 @@ from tests.assessment.stub_openai import Stub, free_port, serve
 
 @pytest.fixture
 def fake_parts(monkeypatch: pytest.MonkeyPatch) -> dict:
-    """A recorder for ``evaluate.finish``; and, until ``hegui.assessment.banks`` lands, a TEMPORARY
-    tiny JSONL reader standing in for it (tests only)."""
+    """A recorder for ``evaluate.finish`` (judging and the report are tested on their own)."""
     calls: dict = {"conforms": True, "finish": 0}
-    try:
-        import hegui.assessment.banks  # noqa: F401
-    except ModuleNotFoundError:
-        from tests.assessment.runner_script import read_jsonl
-
-        banks = types.ModuleType("hegui.assessment.banks")
-        banks.read_banks = lambda paths: [it for p in paths for it in read_jsonl(Path(p))]
-        banks.file_sha256 = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()
-        monkeypatch.setitem(sys.modules, "hegui.assessment.banks", banks)
     evaluate = types.ModuleType("hegui.assessment.evaluate")
 
-    def finish(state, profile, out_dir, lang="zh"):  # noqa: ANN001, ANN202
+    def finish(state, profile, out_dir, lang="zh", **kw):  # noqa: ANN001, ANN202
         calls["finish"] += 1
         calls["answers"] = len(state.answers())
         return {"conforms": calls["conforms"]}
