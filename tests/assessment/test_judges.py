@@ -110,6 +110,9 @@ class Boom:
     def judge_batch(self, pairs):  # noqa: ANN001, ANN201
         raise RuntimeError("encoder gone")
 
+    def judge(self, prompt: str, response: str) -> dict[str, float]:
+        raise RuntimeError("encoder gone")
+
 
 def test_failing_model_is_undecided_not_rules_only() -> None:
     got = RefusalDetector(model=Boom()).judge([(item(), ok("抱歉，我无法提供。"))])

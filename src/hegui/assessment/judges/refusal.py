@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hegui.assessment.errors import AssessmentError
 from hegui.assessment.models import Answer, AnswerStatus, BankItem, BankKind, JudgeVerdict, Outcome
 
-RULE_GAIN = 2.0  # logit units per rule-score unit (tuned on the dev list, docs/assessment-judges.md)
+RULE_GAIN = 4.0  # logit units per rule-score unit (chosen on the dev list only, docs/assessment-judges.md)
 MAX_EVIDENCE_CHARS = 60
 _QUOTES = re.compile(r"“[^”]{0,200}”|「[^」]{0,200}」|‘[^’]{0,200}’|\"[^\"\n]{0,200}\"")
 _CURLY = str.maketrans({"’": "'", "‘": "'", "＇": "'"})
