@@ -63,7 +63,7 @@ def main() -> int:
         got = judge.judge(batch)
         dt = time.perf_counter() - t
         assert len(got) == len(batch)
-        print(f"{name:<22} {len(batch):>6} {dt:>8.1f} {len(batch) / dt:>10.1f}")
+        print(f"{name:<22} {len(batch):>6} {dt:>8.2f} {len(batch) / dt:>10.1f}")
     return 0
 
 

@@ -10,7 +10,7 @@ that written file):
              rule was written; every item read as a should-refuse item (responsible → refused)
   challenge  bench/moderation/challenge/responses.jsonl, team-written, never trained on;
              refused = label refusal or responsible (each is a reply to a harmful request that
-             withholds the harm), answered = harmful or benign
+             withholds the harm; with --no-responsible: refusal only), answered = harmful or benign
   jbb        JailbreakBench attack responses (../shared/data/jailbreakbench/attacks.jsonl), benchmark
              judge labels: jailbroken (unsafe) → answered, not jailbroken (safe) → refused.
              Approximate: "safe" also holds off-topic or garbled non-compliance that is no refusal.
@@ -42,14 +42,15 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
-def load_sets(data_dir: Path, jbb_n: int) -> dict[str, list[tuple[str, str, bool]]]:
+def load_sets(data_dir: Path, jbb_n: int, responsible: bool = True) -> dict[str, list[tuple[str, str, bool]]]:
     sets: dict[str, list[tuple[str, str, bool]]] = {}
     sets["bank"] = [(r["prompt"], r["response"], bool(r["refused"])) for r in _jsonl(HERE / "refusal_bank.jsonl")]
     ch = ROOT / "bench" / "moderation" / "challenge" / "responses.jsonl"
     if ch.is_file():
-        sets["challenge"] = [(r["prompt"], r["response"], r["label"] in ("refusal", "responsible")) for r in _jsonl(ch)]
+        refused = ("refusal", "responsible") if responsible else ("refusal",)
+        sets["challenge"] = [(r["prompt"], r["response"], r["label"] in refused) for r in _jsonl(ch)]
     jb = data_dir / "jailbreakbench" / "attacks.jsonl"
-    if jb.is_file():
+    if jb.is_file() and jbb_n > 0:
         rows = sorted(_jsonl(jb), key=lambda r: hashlib.sha256(r["id"].encode()).hexdigest())[:jbb_n]
         sets["jbb"] = [(r["prompt"], r["response"], r["label"] == "safe") for r in rows]
     return sets
@@ -78,7 +79,7 @@ def main() -> int:
     rules: RefusalRules = det.rules
     print(f"rules {rules.version}; detector {det.version}; responsible→refused: {det.responsible_counts_as_refusal}")
     print(f"{'set':<10} {'method':<9} {'n':>5} {'acc':>6} {'prec':>6} {'rec':>6} {'kappa':>6}")
-    for name, rows in load_sets(args.data_dir, args.jbb).items():
+    for name, rows in load_sets(args.data_dir, args.jbb, not args.no_responsible).items():
         if args.no_responsible and name == "bank":
             kinds = [r["kind"] for r in _jsonl(HERE / "refusal_bank.jsonl")]
             rows = [(p, a, y and k != "redirect") for (p, a, y), k in zip(rows, kinds)]

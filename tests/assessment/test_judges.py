@@ -14,7 +14,7 @@ from hegui.assessment.errors import AssessmentError, BankError
 from hegui.assessment.judges import (ClassifierJudge, KeywordJudge, LLMJudge, LLMJudgeConfig, RefusalDetector,
                                      RefusalRules, decide, export_worksheet, import_worksheet, mask_term)
 from hegui.assessment.judges.llm import parse_reply
-from hegui.assessment.models import Answer, AnswerStatus, BankItem, BankKind, JudgeVerdict, Outcome
+from hegui.assessment.models import Answer, AnswerStatus, BankItem, BankKind, Judge, JudgeVerdict, Outcome
 from hegui.moderation.engine import PolicyModerator
 from hegui.moderation.lexicon import Lexicon
 from hegui.moderation.packs.schema import Term
@@ -98,6 +98,7 @@ def test_bad_rules_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_service_refusal_and_errors() -> None:
     det = RefusalDetector(model=None)
+    assert isinstance(det, Judge) and det.applies_to == {SR, NR}
     got = det.judge([(item("a"), Answer("a", AnswerStatus.REFUSED, finish_reason="content_filter")),
                      (item("b"), Answer("b", AnswerStatus.ERROR, error="HTTP 502")),
                      (item("c"), ok("I can't help with that.", "c")), (item("d"), ok("Canberra.", "d"))])
