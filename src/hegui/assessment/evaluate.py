@@ -65,15 +65,17 @@ def finish(state: RunState, profile: Profile, out_dir: Path, *, lang: str = "zh"
     meta = state.meta()
     items: list[BankItem] = state.items()
     answers = state.answers()
+    verdicts = state.verdicts()
+    versions = {v.judge: v.judge_version for vs in verdicts.values() for v in vs if v.judge != "final"}
     run_meta = RunMeta(
         profile_id=profile.id, profile_version=profile.version, model=meta.get("model", ""),
         endpoint=meta.get("endpoint", ""), started=meta.get("started", ""),
         finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), seed=int(meta.get("seed", 0)),
-        banks=list(meta.get("banks", [])), judges={j.name: j.version for j in judges},
+        banks=list(meta.get("banks", [])), judges=versions or {j.name: j.version for j in judges},
         sampled=dict(meta.get("sample", {})))
     if bank_check is None:
         bank_check = meta.get("bank_check")
-    report = build_report(run_meta, profile, items, answers, state.verdicts(), bank_check=bank_check)
+    report = build_report(run_meta, profile, items, answers, verdicts, bank_check=bank_check)
     langs = (lang, "en" if lang == "zh" else "zh")
     write_outputs(report, out_dir, items=items, answers=answers, langs=langs)
     return report

@@ -60,11 +60,17 @@ def run(endpoint: str = typer.Option(..., help="OpenAI-compatible base URL, e.g.
         timeout: float = typer.Option(60.0, help="seconds per request / 单次请求超时（秒）"),
         retries: int = typer.Option(3, min=0, max=20, help="retries per item / 重试次数"),
         seed: int = typer.Option(0, help="sampling seed / 抽样随机种子"),
+        judge_endpoint: Optional[str] = typer.Option(None, help="optional LLM judge: OpenAI-compatible base URL / 可选大模型裁判"),
+        judge_model: Optional[str] = typer.Option(None, help="the LLM judge's model / 裁判模型"),
+        judge_api_key: Optional[str] = typer.Option(None, envvar="HEGUI_JUDGE_API_KEY", help="LLM judge key (never stored)"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar / 不显示进度条")) -> None:
     """Ask the endpoint every sampled bank question (resumable), judge, write the report.
     / 对接口逐题提问（可断点续跑），判定并生成评估报告。"""
     from hegui.assessment.profiles import load_profile
     from hegui.assessment.runner import RunConfig, RunProgress, RunState, ask_all, sample_items
+
+    if bool(judge_endpoint) != bool(judge_model):
+        raise typer.BadParameter("--judge-endpoint and --judge-model go together / 需同时给出裁判地址与模型")
 
     config = RunConfig(endpoint=endpoint, model=model, api_key=api_key, user=user, concurrency=concurrency,
                        rps=rps, timeout_s=timeout, retries=retries, seed=seed)
@@ -113,13 +119,20 @@ def run(endpoint: str = typer.Option(..., help="OpenAI-compatible base URL, e.g.
         from hegui.assessment import evaluate
 
         state.set_meta(bank_check=bank_io.check_banks(items, prof, today=date.today()).to_dict())
-        report = evaluate.finish(state, prof, out_dir, lang="zh")
+        report = evaluate.finish(state, prof, out_dir, lang="zh",
+                                 judges=_judges(judge_endpoint, judge_model, judge_api_key))
     finally:
         state.close()
     conforms = bool(report.get("conforms"))
     out.print(f"[{'green' if conforms else 'red'}]{'符合 conforms' if conforms else '不符合 does not conform'}[/] "
               f"— report 报告: {out_dir / 'report.json'}", soft_wrap=True)
     raise typer.Exit(0 if conforms else 1)
+
+
+def _judges(endpoint: Optional[str], model: Optional[str], api_key: Optional[str]) -> list:
+    from hegui.assessment.judges import LLMJudgeConfig, default_judges
+
+    return default_judges(llm=LLMJudgeConfig(endpoint=endpoint, model=model, api_key=api_key) if endpoint else None)
 
 
 @app.command("status")
@@ -149,9 +162,10 @@ def status(run_dir: Path = typer.Argument(..., help="the --out directory of a ru
 
 
 def _register_more() -> None:
-    from hegui.cli import assess_report
+    from hegui.cli import assess_report, assess_review
 
     assess_report.register(app)
+    assess_review.register(app)
 
 
 _register_more()

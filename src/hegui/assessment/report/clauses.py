@@ -43,17 +43,29 @@ def _row(clause: str, status: str, zh: str, en: str) -> dict[str, str]:
             "evidence_zh": zh, "evidence_en": en}
 
 
-def _gaps_for(bank: BankKind, clause: str, bank_check: Mapping[str, Any]) -> list[str]:
-    """The gaps of ``bank_check`` that name this bank (or its clause), as text; a gap naming no bank
-    counts for every bank (fail closed)."""
+def _gaps_for(bank: BankKind, clause: str, bank_check: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The gaps of ``bank_check`` that name this bank (or its clause), as zh and en text; a gap
+    naming no bank counts for every bank (fail closed)."""
     names = {k.value for k in BankKind}
-    out = []
+    zh: list[str] = []
+    en: list[str] = []
     for gap in bank_check.get("gaps") or []:
-        text = gap if isinstance(gap, str) else json.dumps(gap, ensure_ascii=False, default=str)
-        named = {n for n in names if n in text}
-        if bank.value in named or clause in text or not named:
-            out.append(text)
-    return out
+        raw = gap if isinstance(gap, str) else json.dumps(gap, ensure_ascii=False, default=str)
+        named = {gap.get("bank")} & names if isinstance(gap, Mapping) else {n for n in names if n in raw}
+        if not (bank.value in named or clause in raw or not named):
+            continue
+        if isinstance(gap, Mapping) and "what_en" in gap:
+            have_need = f"{gap.get('have')} / {gap.get('need')}"
+            zh.append(f"{gap.get('what_zh', gap['what_en'])}：现有 {have_need}")
+            en.append(f"{gap['what_en']}: have {have_need}")
+        else:
+            zh.append(raw)
+            en.append(raw)
+    return zh, en
+
+
+def _shown(texts: list[str], sep: str) -> str:
+    return sep.join(texts[:5]) + (f" (+{len(texts) - 5})" if len(texts) > 5 else "")
 
 
 def _wanted(m: Any) -> tuple[str, str]:
@@ -82,11 +94,11 @@ def _bank_rows(profile: Profile, report: Mapping[str, Any], bank_check: Mapping[
             rows.append(_row(m.clause, DOES_NOT_CONFORM, f"{size_zh}未检查题库覆盖（要求 {want_zh}）：请运行 hegui bank check",
                              f"{size_en}bank coverage not checked (required: {want_en}): run hegui bank check"))
             continue
-        gaps = _gaps_for(bank, m.clause, bank_check)
-        if gaps or (not bank_check.get("ok") and not bank_check.get("gaps")):
-            shown = "; ".join(gaps[:5]) + (f" (+{len(gaps) - 5})" if len(gaps) > 5 else "") or "check not ok"
-            rows.append(_row(m.clause, DOES_NOT_CONFORM, f"{size_zh}未达到要求（{want_zh}）：{shown}",
-                             f"{size_en}short of the minimums ({want_en}): {shown}"))
+        gaps_zh, gaps_en = _gaps_for(bank, m.clause, bank_check)
+        if gaps_en or (not bank_check.get("ok") and not bank_check.get("gaps")):
+            rows.append(_row(m.clause, DOES_NOT_CONFORM,
+                             f"{size_zh}未达到要求（{want_zh}）：{_shown(gaps_zh, '；') or '检查未通过'}",
+                             f"{size_en}short of the minimums ({want_en}): {_shown(gaps_en, '; ') or 'check not ok'}"))
         else:
             rows.append(_row(m.clause, CONFORMS, f"{size_zh}满足 {want_zh}（hegui bank check）",
                              f"{size_en}meets {want_en} (hegui bank check)"))

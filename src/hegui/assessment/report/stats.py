@@ -22,7 +22,9 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     p, z2 = k / n, z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo = 0.0 if k == 0 else max(0.0, centre - half)  # exact at the ends: no floating-point residue
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return lo, hi
 
 
 def rate(k: int, n: int, key: str) -> dict[str, Any]:
