@@ -8,7 +8,7 @@ and written. Running it again on a finished run rewrites the same report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 JUDGE_BATCH = 256
 
 
-def judge_pending(state: RunState, judges: Sequence[Judge], *, batch: int = JUDGE_BATCH) -> int:
-    """Run every judge over the answered items it has not judged; returns the verdicts added."""
+def judge_pending(state: RunState, judges: Sequence[Judge], *, batch: int = JUDGE_BATCH,
+                  log: Callable[[str], None] | None = None) -> int:
+    """Run every judge over the answered items it has not judged; returns the verdicts added.
+    Verdicts are saved a batch at a time, so an interrupted judging resumes too."""
     items = state.items()
     answers = state.answers()
     done = state.verdicts()
@@ -32,6 +34,8 @@ def judge_pending(state: RunState, judges: Sequence[Judge], *, batch: int = JUDG
         todo = [(item, answers[item.id]) for item in items
                 if item.bank in judge.applies_to and item.id in answers
                 and not any(v.judge == judge.name for v in done.get(item.id, ()))]
+        if todo and log is not None:
+            log(f"判定 judging: {judge.name} ({judge.version}) × {len(todo)}")
         for start in range(0, len(todo), batch):
             verdicts = judge.judge(todo[start:start + batch])
             state.save_verdicts(verdicts)
@@ -53,14 +57,14 @@ def decide_all(state: RunState) -> list[JudgeVerdict]:
 
 
 def finish(state: RunState, profile: Profile, out_dir: Path, *, lang: str = "zh", judges: Sequence[Judge] | None = None,
-           bank_check: dict[str, Any] | None = None) -> dict[str, Any]:
+           bank_check: dict[str, Any] | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Judge what is pending, decide, build ``report.json`` and write every output into ``out_dir``."""
     from hegui.assessment.judges import default_judges
     from hegui.assessment.report import RunMeta, build_report
     from hegui.assessment.report.write import write_outputs
 
     judges = list(judges) if judges is not None else default_judges()
-    judge_pending(state, judges)
+    judge_pending(state, judges, log=log)
     decide_all(state)
     meta = state.meta()
     items: list[BankItem] = state.items()

@@ -120,7 +120,8 @@ def run(endpoint: str = typer.Option(..., help="OpenAI-compatible base URL, e.g.
 
         state.set_meta(bank_check=bank_io.check_banks(items, prof, today=date.today()).to_dict())
         report = evaluate.finish(state, prof, out_dir, lang="zh",
-                                 judges=_judges(judge_endpoint, judge_model, judge_api_key))
+                                 judges=_judges(judge_endpoint, judge_model, judge_api_key),
+                                 log=None if quiet else lambda m: err.print(m, soft_wrap=True))
     finally:
         state.close()
     conforms = bool(report.get("conforms"))
