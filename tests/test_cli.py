@@ -31,7 +31,10 @@ def test_check_json_reports_filing_met(tmp_path):
     # IM-17 rests on a conforming assessment report (hegui assess run), which a fresh install lacks
     assert rows["IM-17"]["status"] == "not_met" and "no security-assessment report" in rows["IM-17"]["reason_en"]
     assert rows["IM-17-F"]["status"] == "met"
-    assert all(row["status"] == "met" for k, row in rows.items() if k not in pending | {"LM-7", "IM-17"}), rows
+    # the regulator's test channel is met only once one has been issued and exercised
+    assert rows["FILING-TC"]["status"] == "not_met" and "exercised" in rows["FILING-TC"]["reason_en"]
+    assert all(row["status"] == "met" for k, row in rows.items()
+               if k not in pending | {"LM-7", "IM-17", "FILING-TC"}), rows
 
 
 def test_bad_config_is_clear(tmp_path):

@@ -259,6 +259,8 @@ def test_cli_create_list_revoke_and_the_register_warns(gateway, tmp_path):
     cfg = tmp_path / "hegui.toml"
     cfg.write_text(f'var_dir = "{st.var_dir}"\n[storage]\nurl = "{st.storage.url}"\n', encoding="utf-8")
     run = CliRunner().invoke
+    rows = {row.duty.id: row for row in evaluate(gateway.services)[1]}
+    assert rows["FILING-TC"].finding.status.value == "not_met"  # nothing issued and exercised yet
     r = run(app, ["admin", "test-channel", "create", "--name", "cac-zj", "--safety", "off", "--days", "3",
                   "--allow-ip", "testclient-is-no-ip/8", "-c", str(cfg)])
     assert r.exit_code != 0  # a bad CIDR is refused, nothing made

@@ -409,18 +409,6 @@ def _pi(sv: Services) -> Finding:
 
 @check("test_channels")
 def _test_channels(sv: Services) -> Finding:
-    """A live safety-off channel is shown as not met: it is a deliberate hole in moderation that
-    must end with the regulator's test (docs/test-channel.md)."""
-    from hegui.identity import test_channels
+    from hegui.obligations.channels import test_channel_finding
 
-    with sv.db.session() as s:
-        live_off = test_channels.active_safety_off(s)
-        live = sum(1 for r in test_channels.listing(s) if test_channels.state(r) == "active")
-        names = ", ".join(f"{r.name} → {test_channels.aware(r.expires_at):%Y-%m-%d}" for r in live_off)
-    if live_off:
-        return Finding(Status.NOT_MET,
-                       f"警告：{len(live_off)} 个安全策略关闭（不审核）的测试通道生效中（{names}）；测试结束即吊销",
-                       f"warning: {len(live_off)} test channel(s) with safety OFF (no moderation) live ({names}); "
-                       "revoke when the test ends")
-    return Finding(Status.MET, f"测试通道可按需签发（hegui admin test-channel create）；生效中 {live} 个，均开启安全策略",
-                   f"test channels issued on demand (hegui admin test-channel create); {live} live, all with safety on")
+    return test_channel_finding(sv.db)
