@@ -34,6 +34,9 @@ class ServiceProfile(_Section):
     service_name: str = "hegui demo assistant"
     filing_number: str = ""  # 备案号 shown on /about (Deep Synthesis Art 19)
     filing_link: str = ""
+    model_filing_number: str = ""  # 大模型备案号 / 上线编号 (large-model filing or registration), when granted
+    launch_date: dt.date | None = None  # first day of public service: starts the 10-working-day filing clock (Alg. Rec. Art 24)
+    jurisdiction: str = "CN"  # where data must stay (PIPL Arts 38–40, localisation); ISO 3166 code
     population: list[str] = ["成年人 adults", "经监护人同意的未成年人 minors with guardian consent"]
     occasions: list[str] = ["通用问答与写作辅助 general Q&A and writing assistance"]
     purposes: list[str] = ["信息检索、创作辅助 information and creative assistance"]
@@ -142,6 +145,12 @@ class UpstreamSettings(_Section):
     connect_timeout_seconds: float = Field(5.0, gt=0)
     retries: int = Field(2, ge=0, le=10)
     max_concurrency: int = Field(64, ge=1)
+    # Interim Measures Art 7(1): lawful foundation models — which filed model this upstream serves
+    base_model: str = ""  # e.g. the foundation model's name and version
+    base_model_provider: str = ""  # its filer (the company that filed it)
+    base_model_filing_number: str = ""  # its large-model filing number (备案号 / 上线编号)
+    region: str = ""  # ISO 3166 code where the endpoint processes data; "" = not declared
+    third_party: bool = True  # prompts go to another company (disclose in the agreement; PIPL Art 23)
 
 
 class EscalationSettings(_Section):
