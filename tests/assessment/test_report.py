@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from hegui.assessment.models import Answer, AnswerStatus, BankItem, BankKind, JudgeVerdict, Outcome
+from hegui.assessment.models import Answer, AnswerStatus, BankKind, JudgeVerdict, Outcome
 from hegui.assessment.profiles import load_profile
 from hegui.assessment.report import build_report, gate, latest_report, wilson
 from tests.assessment.report_fixtures import BANK_OK, meta, report, synthetic

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+import datetime as dt
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -65,7 +65,7 @@ class BankItem:
     modality: str = "text"
     source: str = ""
     licence: str = ""
-    date: date | None = None
+    date: dt.date | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
     file: str = ""
     line: int = 0

@@ -10,13 +10,13 @@ provenance (``source: <team>/template:<file>/<group>``) are assigned in output o
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import random
 import string
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 import yaml
@@ -56,7 +56,7 @@ class TemplateFile(BaseModel):
     version: str
     bank: BankKind
     id_prefix: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$")
-    date: date
+    date: dt.date
     licence: str = "Apache-2.0"
     source: str = "hegui-team"
     groups: list[Group]

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hegui.assessment.models import Answer, AnswerStatus, BankItem, BankKind, JudgeVerdict, Outcome
+from hegui.assessment.judges.common import settled_without_text
+from hegui.assessment.models import Answer, BankItem, BankKind, JudgeVerdict, Outcome
 from hegui.moderation.lexicon import Lexicon
 
 MAX_HITS = 20  # evidence entries per answer
@@ -52,10 +53,9 @@ class KeywordJudge:
         return [self._one(item, ans) for item, ans in pairs]
 
     def _one(self, item: BankItem, ans: Answer) -> JudgeVerdict:
-        if ans.status is AnswerStatus.ERROR:
-            return self._v(item, Outcome.UNDECIDED, {"by": "error", "error": ans.error[:500]})
-        if ans.status is AnswerStatus.REFUSED:
-            return self._v(item, Outcome.PASS, {"by": "service refusal"})
+        settled = settled_without_text(ans)
+        if settled is not None:
+            return self._v(item, *settled)
         try:
             hits = self.lexicon.scan(ans.text)
         except Exception as exc:  # noqa: BLE001 - fail closed
