@@ -16,7 +16,7 @@ from pathlib import Path
 import hegui
 
 SRC = Path(hegui.__file__).parent
-DUTIES_WITHOUT_GATEWAY = ("cases", "console", "obligations", "records", "identity", "moderation", "labeling",
+DUTIES_WITHOUT_GATEWAY = ("cases", "console", "obligations", "records", "identity", "moderation", "labeling", "filing",
                           "storage", "web", "hooks")
 
 

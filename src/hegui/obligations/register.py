@@ -412,3 +412,10 @@ def _test_channels(sv: Services) -> Finding:
     from hegui.obligations.channels import test_channel_finding
 
     return test_channel_finding(sv.db)
+
+
+@check("filing_clock")
+def _filing_clock(sv: Services) -> Finding:
+    from hegui.obligations.filing import filing_clock_finding
+
+    return filing_clock_finding(sv.settings)
