@@ -38,7 +38,10 @@ class LintRule(BaseModel):
     @classmethod
     def _compiles(cls, v: list[str]) -> list[str]:
         for p in v:
-            re.compile(p)  # re.error is a ValueError: reported as a validation error
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"bad pattern {p!r}: {exc}") from exc
         return v
 
 

@@ -90,11 +90,15 @@ def biometric_consent_finding(sv: Services) -> Finding:
 
 # -- LM-9 -------------------------------------------------------------------------------------------
 
+#: the shortest six calendar months (1 Sep → 1 Mar); measured here, not taken from the code under test
+SIX_MONTHS = dt.timedelta(days=181)
+
+
 def unlabelled_export_finding(db: Database, now: dt.datetime | None = None) -> Finding:
     """Perform the Art 9 path on the live database (rolled back) and check the kept log rows."""
     from sqlalchemy import select
 
-    from hegui.labeling.export import MIN_RETENTION_MONTHS, add_months, request_unlabelled_export
+    from hegui.labeling.export import request_unlabelled_export
     from hegui.labeling.models import UnlabelledExport
 
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -108,12 +112,12 @@ def unlabelled_export_finding(db: Database, now: dt.datetime | None = None) -> F
                                                   recipient="self-test recipient", agreement_covers=True, now=now)
                 row = s.get(UnlabelledExport, grant.id)
                 logged = row is not None and row.recipient == "self-test recipient"
-                ok_retention = row is not None and _aware(row.retain_until) >= add_months(now, MIN_RETENTION_MONTHS)
+                ok_retention = row is not None and _aware(row.retain_until) - now >= SIX_MONTHS
                 kept = s.execute(select(UnlabelledExport.granted_at, UnlabelledExport.retain_until)
                                  .where(UnlabelledExport.id != grant.id)).all()
         finally:
             trans.rollback()
-    short = sum(1 for g, r in kept if _aware(r) < add_months(_aware(g), MIN_RETENTION_MONTHS))
+    short = sum(1 for g, r in kept if _aware(r) - _aware(g) < SIX_MONTHS)
     if not logged:
         return Finding(Status.NOT_MET, "无显式标识导出自检：日志行未写入", "unlabelled-export self-test: no log row written")
     if not ok_retention:
