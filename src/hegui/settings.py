@@ -77,6 +77,7 @@ class StorageSettings(_Section):
     url: str = "sqlite:///./var/hegui.db"
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "NORMAL"
     pool_size: int = Field(10, ge=1)
+    region: str = ""  # ISO 3166 code where the database keeps data (PIPL Arts 38–40); "" = undeclared
 
 
 class SecuritySettings(_Section):
@@ -118,6 +119,15 @@ class MinorSettings(_Section):
     policy_profile: str = "minor"
 
 
+class UsageSettings(_Section):
+    """Anti-dependence for every user (Interim Measures Art 10), adults included; minors keep
+    their stricter minor-mode limits on top."""
+
+    reminder_minutes: int = Field(120, ge=0)  # continuous-use reminder; 0 = off
+    session_gap_minutes: int = Field(30, ge=1)  # a pause this long ends continuous use
+    adult_daily_limit_minutes: int = Field(0, ge=0)  # time in use per local day; 0 = no limit
+
+
 class LabelSettings(_Section):
     text_prefix: str = "【AI生成】"
     text_suffix: str = "\n\n[AI-generated] 本内容由人工智能生成"
@@ -151,6 +161,7 @@ class UpstreamSettings(_Section):
     base_model_filing_number: str = ""  # its large-model filing number (备案号 / 上线编号)
     region: str = ""  # ISO 3166 code where the endpoint processes data; "" = not declared
     third_party: bool = True  # prompts go to another company (disclose in the agreement; PIPL Art 23)
+    recipient: str = ""  # the company receiving prompts, as named in the agreement; "" = base_model_provider
 
 
 class EscalationSettings(_Section):
@@ -230,6 +241,7 @@ class HeguiSettings(BaseSettings):
     security: SecuritySettings = SecuritySettings()
     retention: RetentionSettings = RetentionSettings()
     minors: MinorSettings = MinorSettings()
+    usage: UsageSettings = UsageSettings()
     labels: LabelSettings = LabelSettings()
     moderation: ModerationSettings = ModerationSettings()
     escalation: EscalationSettings = EscalationSettings()

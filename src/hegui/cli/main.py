@@ -217,7 +217,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.cases", "app", "typer", "cases"),
                                      ("hegui.cli.bank", "app", "typer", "bank"),
                                      ("hegui.cli.assess", "app", "typer", "assess"),
-                                     ("hegui.cli.filing", "app", "typer", "filing")):
+                                     ("hegui.cli.filing", "app", "typer", "filing"),
+                                     ("hegui.cli.agreement", "app", "typer", "agreement")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import importlib
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -69,19 +68,6 @@ def check(name: str) -> Callable[[Check], Check]:
         CHECKS[name] = fn
         return fn
     return register
-
-
-def _has(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def _module_check(module: str, what_zh: str, what_en: str) -> Finding:
-    if _has(module):
-        return Finding(Status.MET, f"{what_zh}（{module}）已安装并启用", f"{what_en} ({module}) installed and active")
-    return Finding(Status.NOT_IMPLEMENTED, f"{what_zh}尚未实现", f"{what_en} not implemented yet")
 
 
 def load_register(path: Path | None = None) -> tuple[str, list[Duty]]:
@@ -164,16 +150,6 @@ def _components(mod: object, met: Finding) -> Finding:
         return Finding(met.status, f"{met.reason_zh}；警告：{names} 已被配置显式停用，审核覆盖面降低",
                        f"{met.reason_en}; warning: {names} switched off by configuration, moderation covers less")
     return met
-
-
-@check("corpus_audit")
-def _corpus(sv: Services) -> Finding:
-    return _module_check("hegui.corpus", "训练语料审计", "training-corpus audit")
-
-
-@check("annotation_qa")
-def _annotation(sv: Services) -> Finding:
-    return _module_check("hegui.annotation", "标注质检", "annotation QA")
 
 
 @check("agreement")
@@ -270,11 +246,6 @@ def _inspector(sv: Services) -> Finding:
     return Finding(Status.MET, "检测器将带标识的自检图片判为“确认”", "the inspector classifies a labelled self-test picture as confirmed")
 
 
-@check("unlabelled_export")
-def _unlabelled(sv: Services) -> Finding:
-    return _module_check("hegui.labeling.export", "无显式标识导出及接收方日志", "unlabelled export with recipient log")
-
-
 @check("no_label_removal")
 def _no_removal(sv: Services) -> Finding:
     return Finding(Status.MET, "hegui 不提供删除标识的功能", "hegui offers no label-removal feature")
@@ -306,7 +277,9 @@ def _enforcement(sv: Services) -> Finding:
 
 @check("complaints")
 def _complaints(sv: Services) -> Finding:
-    found = _module_check("hegui.cases.intake", "投诉举报受理", "complaint intake")
+    from hegui.obligations.evidence import complaint_config_finding
+
+    found = complaint_config_finding(sv.settings.var_dir)
     if found.status is not Status.MET:
         return found
     return _deadline_basis(sv, found)
@@ -348,11 +321,6 @@ def _deadline_basis(sv: Services, found: Finding) -> Finding:
         f"hegui cases calendar import FILE.yaml")
 
 
-@check("pi_requests")
-def _pi_requests(sv: Services) -> Finding:
-    return _module_check("hegui.cases.pi_requests", "个人信息权利请求执行", "personal-information request execution")
-
-
 @check("filing_number")
 def _filing(sv: Services) -> Finding:
     n = sv.settings.service.filing_number
@@ -385,12 +353,6 @@ def _real_name(sv: Services) -> Finding:
                    "unverified users are refused generation (mobile / ID card / USCC)")
 
 
-@check("training_opt_out")
-def _opt_out(sv: Services) -> Finding:
-    return Finding(Status.MET, "用户可设置不用于训练；训练数据导出遵从该设置",
-                   "users can opt out of training; training exports honour it")
-
-
 @check("log_retention")
 def _logs(sv: Services) -> Finding:
     d = sv.settings.retention.usage_log_days
@@ -414,8 +376,28 @@ def _test_channels(sv: Services) -> Finding:
     return test_channel_finding(sv.db)
 
 
-@check("filing_clock")
-def _filing_clock(sv: Services) -> Finding:
-    from hegui.obligations.filing import filing_clock_finding
+# -- checks that live in their own modules (issue 11: each "met" on live evidence) -----------------
 
-    return filing_clock_finding(sv.settings)
+def _delegate(name: str, target: str, arg: str) -> None:
+    """Register check ``name`` as ``module:function`` called with the services, settings or db."""
+    def run(sv: Services) -> Finding:
+        module, fn = target.split(":")
+        given = {"services": sv, "settings": sv.settings, "db": sv.db}[arg]
+        return getattr(importlib.import_module(module), fn)(given)  # type: ignore[no-any-return]
+    CHECKS[name] = run
+
+
+for _name, _target, _arg in (
+        ("corpus_audit", "hegui.obligations.evidence:corpus_finding", "services"),  # IM-7 (issue 12)
+        ("annotation_qa", "hegui.obligations.evidence:annotation_finding", "services"),  # IM-8 (issue 12)
+        ("training_opt_out", "hegui.obligations.evidence:training_opt_out_finding", "services"),  # DS-14-T
+        ("biometric_consent", "hegui.obligations.evidence:biometric_consent_finding", "services"),  # DS-14-B
+        ("unlabelled_export", "hegui.obligations.evidence:unlabelled_export_finding", "db"),  # LM-9
+        ("pi_requests", "hegui.obligations.evidence:pi_requests_finding", "settings"),  # PIPL-44
+        ("localisation", "hegui.obligations.transfer:localisation_finding", "settings"),  # PIPL-38
+        ("third_party_transfer", "hegui.obligations.transfer:third_party_finding", "services"),  # PIPL-23
+        ("base_model", "hegui.obligations.transfer:base_model_finding", "settings"),  # IM-7-1
+        ("anti_dependence", "hegui.obligations.dependence:dependence_finding", "services"),  # IM-10-D
+        ("agreement_review", "hegui.obligations.agreement_review:agreement_review_finding", "settings"),  # IM-9-L
+        ("filing_clock", "hegui.obligations.filing:filing_clock_finding", "settings")):  # FILING-CLOCK
+    _delegate(_name, _target, _arg)

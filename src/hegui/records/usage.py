@@ -54,6 +54,7 @@ class PendingRecord:
     label: str | None = None
     training_allowed: bool = True
     test_channel_id: str | None = None  # a regulator test channel's request (security-requirements §9)
+    notice: str | None = None  # an anti-dependence reminder went with the answer (Interim Measures Art 10)
     safety_off: bool = False  # its moderation was bypassed (the verdicts say so); labels were not
     review: list[tuple[str, list[dict], str]] = field(default_factory=list)  # (direction, risks, text)
     input_verdict: Any = None  # the input Verdict, for the repeat-violator rule
@@ -85,7 +86,8 @@ class RecordWriter:
                 "risks": rec.risks, "decided_by": rec.decided_by, "error_code": rec.error_code,
                 "prompt_chars": len(rec.prompt), "output_chars": len(rec.output), "upstream_ms": rec.upstream_ms,
                 "total_ms": rec.total_ms, "label": rec.label, "taken_down_at": None, "created_at": now,
-                "test_channel_id": rec.test_channel_id, "safety_off": rec.safety_off})
+                "test_channel_id": rec.test_channel_id, "safety_off": rec.safety_off,
+                "notice": rec.notice})
             if rec.prompt or rec.output:
                 aad = rid.encode()
                 s.execute(_CONTENT_INSERT, {

@@ -148,6 +148,8 @@ class UsageRecord(Base):
     test_channel_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
     safety_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     taken_down_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # an anti-dependence reminder went with the answer (Interim Measures Art 10): "reminder"
+    notice: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 

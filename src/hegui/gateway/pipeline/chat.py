@@ -71,6 +71,8 @@ def completion(services: Services, ex: Exchange) -> dict[str, Any]:
     content_id = ex.record.content_id
     info = label.text_label_info(services, content_id or "")
     info["moderation"] = moderation_info(ex.input_verdict, ex.output_verdict)
+    if ex.notice:  # anti-dependence reminder (Interim Measures Art 10)
+        info["notice"] = ex.notice
     usage = ex.result.usage if ex.result is not None else {}
     return {"id": content_id, "object": "chat.completion", "created": int(time.time()), "model": ex.body["model"],
             "choices": [{"index": 0, "message": {"role": "assistant", "content": ex.answer},
@@ -118,6 +120,8 @@ async def _events(services: Services, ex: Exchange, run: AsyncGenerator[str, Non
         content_id = ex.record.content_id or ""
         chunks = _Chunks(content_id, ex.body["model"])
         info = label.text_label_info(services, content_id)
+        if ex.notice:  # anti-dependence reminder (Interim Measures Art 10)
+            info["notice"] = ex.notice
         first = chunks.event({"role": "assistant", "content": ""}, extra=info)
         if ex.pieces is None:  # the input was refused: the whole answer in one write, once committed
             async for _ in pieces:

@@ -51,6 +51,7 @@ class Exchange:
     # identity (Admit)
     user: EndUser | None = None  # detached; reused by Commit's escalation hook
     profile: str = "default"
+    notice: dict[str, str] | None = None  # an anti-dependence reminder that goes with the answer
     # moderation and the model
     input_verdict: Verdict | None = None
     result: ChatResult | None = None  # a whole answer

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from hegui.errors import AuthError, ValidationFailed
 from hegui.gateway.pipeline.base import Step
 from hegui.gateway.pipeline.exchange import Exchange, Flow
+from hegui.identity.dependence import REMINDER, UsagePolicy
 from hegui.identity.test_channels import ChannelGrant, is_test_user
 from hegui.storage.models import EndUser
 
@@ -32,6 +33,7 @@ class Admit(Step):
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.usage = UsagePolicy(services.settings.usage, services.settings.minors.timezone)
 
     async def run(self, ex: Exchange) -> Flow:
         if ex.channel is not None:
@@ -57,6 +59,9 @@ class Admit(Step):
                     sv.enforcement.check_user(s, other, function)
                 ex.profile = sv.identity.ensure_may_generate(s, user, sv.agreement)
                 ex.record.training_allowed = not user.training_opt_out
+                if user.kind == "person":  # anti-dependence for every person (Interim Measures Art 10)
+                    ex.notice = self.usage.admit(s, user.id, adult=ex.profile != sv.settings.minors.policy_profile)
+                    ex.record.notice = REMINDER if ex.notice else None
 
         await sv.db.run(gate)
         return Flow.CONTINUE
