@@ -221,6 +221,18 @@ class AssessmentSettings(_Section):
     max_age_days: int = Field(365, ge=1)
 
 
+class GovernanceSettings(_Section):
+    """Management records (DS Arts 7, 15; IM Art 14; docs/governance.md). Every number is hegui's
+    reading, not a statutory figure [U]: a drill at least every ``drill_max_age_days``, an algorithm
+    review every ``algorithm_review_max_age_days``, and an incident reported to the regulator
+    within ``report_hours[kind]`` hours of detection ("promptly"; absent or 0 = no report rule)."""
+
+    drill_max_age_days: int = Field(365, ge=1)
+    algorithm_review_max_age_days: int = Field(180, ge=1)
+    report_hours: dict[str, int] = {"illegal_content": 24, "data_breach": 24, "service_outage": 24,
+                                    "model_misuse": 24}
+
+
 class HeguiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEGUI_", env_nested_delimiter="__", extra="forbid")
 
@@ -238,6 +250,7 @@ class HeguiSettings(BaseSettings):
     console: ConsoleSettings = ConsoleSettings()
     identity: IdentitySettings = IdentitySettings()
     assessment: AssessmentSettings = AssessmentSettings()
+    governance: GovernanceSettings = GovernanceSettings()
     upstreams: list[UpstreamSettings] = []
     demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)
     var_dir: str = "./var"
