@@ -216,7 +216,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.label", "app", "typer", "label"),
                                      ("hegui.cli.cases", "app", "typer", "cases"),
                                      ("hegui.cli.bank", "app", "typer", "bank"),
-                                     ("hegui.cli.assess", "app", "typer", "assess")):
+                                     ("hegui.cli.assess", "app", "typer", "assess"),
+                                     ("hegui.cli.ops", "app", "typer", "ops")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

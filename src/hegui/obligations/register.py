@@ -412,3 +412,24 @@ def _test_channels(sv: Services) -> Finding:
     from hegui.obligations.channels import test_channel_finding
 
     return test_channel_finding(sv.db)
+
+
+@check("governance_systems")
+def _governance_systems(sv: Services) -> Finding:
+    from hegui.obligations.governance import systems_finding
+
+    return systems_finding(sv)
+
+
+@check("algorithm_review")
+def _algorithm_review(sv: Services) -> Finding:
+    from hegui.obligations.governance import algorithm_review_finding
+
+    return algorithm_review_finding(sv)
+
+
+@check("regulator_orders")
+def _regulator_orders(sv: Services) -> Finding:
+    from hegui.obligations.governance import orders_finding
+
+    return orders_finding(sv)
