@@ -220,6 +220,8 @@ class AssessmentSettings(_Section):
     reports_dir: str = ""
     max_age_days: int = Field(365, ge=1)
 
+INCIDENT_KINDS = ("illegal_content", "data_breach", "service_outage", "model_misuse", "other")
+
 
 class GovernanceSettings(_Section):
     """Management records (DS Arts 7, 15; IM Art 14; docs/governance.md). Every number is hegui's
@@ -231,6 +233,16 @@ class GovernanceSettings(_Section):
     algorithm_review_max_age_days: int = Field(180, ge=1)
     report_hours: dict[str, int] = {"illegal_content": 24, "data_breach": 24, "service_outage": 24,
                                     "model_misuse": 24}
+
+    @field_validator("report_hours")
+    @classmethod
+    def _kinds(cls, v: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(v) - set(INCIDENT_KINDS))
+        if unknown:
+            raise ValueError(f"report_hours: unknown incident kinds {unknown} (known: {', '.join(INCIDENT_KINDS)})")
+        if any(h < 0 for h in v.values()):
+            raise ValueError("report_hours: hours must be 0 or more")
+        return v
 
 
 class HeguiSettings(BaseSettings):

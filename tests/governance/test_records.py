@@ -174,3 +174,13 @@ def test_algorithm_review_captures_versions_and_diffs_against_the_previous(make_
     # a changed setting shows up in a fresh capture
     sv.settings.labels.image_text = "AI 合成"
     assert algorithm.diff(v1, algorithm.capture(sv))["changed"]["labels.image_text"] == [v1["labels.image_text"], "AI 合成"]
+
+
+def test_report_hours_setting_names_only_known_kinds():
+    from hegui.errors import ConfigError
+    from hegui.settings import load_settings
+
+    assert load_settings(None, governance={"report_hours": {"data_breach": 2}}).governance.report_hours == {"data_breach": 2}
+    with pytest.raises(ConfigError) as e:
+        load_settings(None, governance={"report_hours": {"meteor": 2}})
+    assert "meteor" in str(e.value)

@@ -19,8 +19,9 @@ from hegui.errors import ValidationFailed
 from hegui.governance.common import aware, choice, items, log, now, parse_time, text
 from hegui.governance.errors import IllegalTransition, RecordNotFound
 from hegui.governance.models import Incident
+from hegui.settings import INCIDENT_KINDS
 
-KINDS = ("illegal_content", "data_breach", "service_outage", "model_misuse", "other")
+KINDS = INCIDENT_KINDS
 SEVERITIES = ("low", "medium", "high", "critical")
 STATES = ("detected", "classified", "contained", "reported", "closed")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
