@@ -60,6 +60,10 @@ def test_incident_report_deadline_and_overdue(make_services):
         incidents.advance(s, late.id, "classified", actor="t")
         incidents.advance(s, late.id, "reported", actor="t")
         assert not incidents.report_overdue(late)
+        incidents.advance(s, late.id, "contained", actor="t")  # reported before containment
+        assert incidents.allowed(late) == ("closed",)  # reported once; its time is not overwritten
+        with pytest.raises(IllegalTransition):
+            incidents.advance(s, late.id, "reported", actor="t")
         # an incident with no report rule may close once contained
         incidents.advance(s, none.id, "classified", actor="t")
         incidents.advance(s, none.id, "contained", actor="t")

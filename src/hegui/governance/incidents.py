@@ -69,6 +69,8 @@ def get(s: Session, incident_id: str) -> Incident:
 
 def allowed(row: Incident) -> tuple[str, ...]:
     nxt = TRANSITIONS[row.state]
+    if row.reported_at is not None:
+        nxt = tuple(t for t in nxt if t != "reported")  # reported once (reported → contained → closed)
     if row.state == "contained" and row.report_due_at is not None and row.reported_at is None:
         nxt = tuple(t for t in nxt if t != "closed")  # a reportable incident closes only once reported
     return nxt
