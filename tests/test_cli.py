@@ -39,10 +39,13 @@ def test_check_json_reports_filing_met(tmp_path):
     # the regulator's test channel is met only once one has been issued and exercised
     assert rows["FILING-TC"]["status"] == "not_met" and "exercised" in rows["FILING-TC"]["reason_en"]
     # new rows of issue 11 that a fresh install meets on live evidence
-    for k in ("IM-9-L", "IM-10-D", "PIPL-23", "PIPL-38"):
+    for k in ("IM-9-L", "IM-10-D", "PIPL-23", "PIPL-38", "GOV-ORDERS"):
         assert rows[k]["status"] == "met", rows[k]
+    # the management records (hegui ops) start empty: no drill, review or algorithm review yet
+    assert rows["DS-7"]["status"] == "not_met" and "no emergency drill" in rows["DS-7"]["reason_en"]
+    assert rows["DS-15"]["status"] == "not_met" and "no algorithm review" in rows["DS-15"]["reason_en"]
     assert all(row["status"] == "met" for k, row in rows.items()
-               if k not in pending | {"LM-7", "IM-7-1", "IM-17", "FILING-TC"}), rows
+               if k not in pending | {"LM-7", "IM-7-1", "IM-17", "FILING-TC", "DS-7", "DS-15"}), rows
 
 
 def test_bad_config_is_clear(tmp_path):

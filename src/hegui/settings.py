@@ -231,6 +231,30 @@ class AssessmentSettings(_Section):
     reports_dir: str = ""
     max_age_days: int = Field(365, ge=1)
 
+INCIDENT_KINDS = ("illegal_content", "data_breach", "service_outage", "model_misuse", "other")
+
+
+class GovernanceSettings(_Section):
+    """Management records (DS Arts 7, 15; IM Art 14; docs/governance.md). Every number is hegui's
+    reading, not a statutory figure [U]: a drill at least every ``drill_max_age_days``, an algorithm
+    review every ``algorithm_review_max_age_days``, and an incident reported to the regulator
+    within ``report_hours[kind]`` hours of detection ("promptly"; absent or 0 = no report rule)."""
+
+    drill_max_age_days: int = Field(365, ge=1)
+    algorithm_review_max_age_days: int = Field(180, ge=1)
+    report_hours: dict[str, int] = {"illegal_content": 24, "data_breach": 24, "service_outage": 24,
+                                    "model_misuse": 24}
+
+    @field_validator("report_hours")
+    @classmethod
+    def _kinds(cls, v: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(v) - set(INCIDENT_KINDS))
+        if unknown:
+            raise ValueError(f"report_hours: unknown incident kinds {unknown} (known: {', '.join(INCIDENT_KINDS)})")
+        if any(h < 0 for h in v.values()):
+            raise ValueError("report_hours: hours must be 0 or more")
+        return v
+
 
 class HeguiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEGUI_", env_nested_delimiter="__", extra="forbid")
@@ -250,6 +274,7 @@ class HeguiSettings(BaseSettings):
     console: ConsoleSettings = ConsoleSettings()
     identity: IdentitySettings = IdentitySettings()
     assessment: AssessmentSettings = AssessmentSettings()
+    governance: GovernanceSettings = GovernanceSettings()
     upstreams: list[UpstreamSettings] = []
     demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)
     var_dir: str = "./var"

@@ -218,7 +218,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.bank", "app", "typer", "bank"),
                                      ("hegui.cli.assess", "app", "typer", "assess"),
                                      ("hegui.cli.filing", "app", "typer", "filing"),
-                                     ("hegui.cli.agreement", "app", "typer", "agreement")):
+                                     ("hegui.cli.agreement", "app", "typer", "agreement"),
+                                     ("hegui.cli.ops", "app", "typer", "ops")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

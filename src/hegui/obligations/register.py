@@ -399,5 +399,8 @@ for _name, _target, _arg in (
         ("base_model", "hegui.obligations.transfer:base_model_finding", "settings"),  # IM-7-1
         ("anti_dependence", "hegui.obligations.dependence:dependence_finding", "services"),  # IM-10-D
         ("agreement_review", "hegui.obligations.agreement_review:agreement_review_finding", "settings"),  # IM-9-L
-        ("filing_clock", "hegui.obligations.filing:filing_clock_finding", "settings")):  # FILING-CLOCK
+        ("filing_clock", "hegui.obligations.filing:filing_clock_finding", "settings"),  # FILING-CLOCK
+        ("governance_systems", "hegui.obligations.governance:systems_finding", "services"),  # DS-7
+        ("algorithm_review", "hegui.obligations.governance:algorithm_review_finding", "services"),  # DS-15
+        ("regulator_orders", "hegui.obligations.governance:orders_finding", "services")):  # GOV-ORDERS
     _delegate(_name, _target, _arg)

@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "hegui.storage.models",
     "hegui.labeling.models",
     "hegui.cases.models",
+    "hegui.governance.models",
 )
 
 

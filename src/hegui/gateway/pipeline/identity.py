@@ -1,6 +1,7 @@
 """Admit — identity: the end user must be registered, verified, have accepted the current
 agreement, not be sanctioned, and (for minors) be inside the minor-mode limits (CSL Art 24;
-Interim Measures Arts 9-10, 14; Minors Protection Law Art 74).
+Interim Measures Arts 9-10, 14; Minors Protection Law Art 74) — and no request at all while a
+regulator-ordered service suspension is in force (:func:`hegui.governance.suspension_in_force`).
 
 A regulator test channel's key (security-requirements §9) is admitted as its own pre-registered
 test user, whatever the request names; that user is marked as a test account, not as a verified
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from hegui.errors import AuthError, ValidationFailed
 from hegui.gateway.pipeline.base import Step
+from hegui.governance import suspension_in_force
+from hegui.governance.errors import ServiceSuspended
 from hegui.gateway.pipeline.exchange import Exchange, Flow
 from hegui.identity.dependence import REMINDER, UsagePolicy
 from hegui.identity.test_channels import ChannelGrant, is_test_user
@@ -21,6 +24,13 @@ if TYPE_CHECKING:
     from hegui.app.services import Services
 
 FUNCTIONS = {"chat.completions": "chat", "images.generations": "images"}  # what a "restrict" sanction names
+
+
+def _refuse_if_suspended(s) -> None:  # noqa: ANN001
+    """A regulator-ordered suspension in force stops every generation request (503)."""
+    order = suspension_in_force(s)
+    if order is not None:
+        raise ServiceSuspended(authority=order.authority, reference=order.reference)
 
 
 def _not_a_test_user() -> AuthError:
@@ -48,6 +58,7 @@ class Admit(Step):
 
         def gate() -> None:
             with sv.db.session() as s:
+                _refuse_if_suspended(s)
                 user = sv.identity.get(s, ex.app_id, external_user)
                 if is_test_user(user):
                     raise _not_a_test_user()
@@ -76,6 +87,7 @@ class Admit(Step):
 
         def gate() -> None:
             with sv.db.session() as s:
+                _refuse_if_suspended(s)
                 user = s.get(EndUser, grant.user_id)
                 if user is None or user.app_id != ex.app_id or not is_test_user(user):
                     raise _not_a_test_user()
