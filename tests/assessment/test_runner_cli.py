@@ -5,8 +5,6 @@ check the runner's side of the contract — state, exit codes, resume, messages.
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -21,15 +19,14 @@ from tests.assessment.stub_openai import Stub, free_port, serve
 def fake_parts(monkeypatch: pytest.MonkeyPatch) -> dict:
     """A recorder for ``evaluate.finish`` (judging and the report are tested on their own)."""
     calls: dict = {"conforms": True, "finish": 0}
-    evaluate = types.ModuleType("hegui.assessment.evaluate")
+    from hegui.assessment import evaluate
 
     def finish(state, profile, out_dir, lang="zh", **kw):  # noqa: ANN001, ANN202
         calls["finish"] += 1
         calls["answers"] = len(state.answers())
         return {"conforms": calls["conforms"]}
 
-    evaluate.finish = finish
-    monkeypatch.setitem(sys.modules, "hegui.assessment.evaluate", evaluate)
+    monkeypatch.setattr(evaluate, "finish", finish)
     return calls
 
 
