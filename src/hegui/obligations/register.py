@@ -152,13 +152,6 @@ def _components(mod: object, met: Finding) -> Finding:
     return met
 
 
-@check("agreement")
-def _agreement(sv: Services) -> Finding:
-    a = sv.agreement
-    return Finding(Status.MET, f"服务协议版本 {a.version}（中英文），使用前须同意当前版本",
-                   f"agreement version {a.version} (zh/en); current version must be accepted before use")
-
-
 @check("agreement_labels")
 def _agreement_labels(sv: Services) -> Finding:
     a = sv.agreement
@@ -176,12 +169,6 @@ def _profile(sv: Services) -> Finding:
                                f"未满 {m.guardian_consent_under} 岁须监护人同意",
                    f"population/occasions/purposes published; minor mode quiet {m.quiet_start:%H:%M}–"
                    f"{m.quiet_end:%H:%M}, guardian consent under {m.guardian_consent_under}")
-
-
-@check("content_retention")
-def _content_retention(sv: Services) -> Finding:
-    d = sv.settings.retention.content_days
-    return Finding(Status.MET, f"输入输出内容加密存储，{d} 天后清除", f"prompts/outputs encrypted, purged after {d} days")
 
 
 def _label_self_test(sv: Services) -> tuple[str, dict[str, str] | None, str]:
@@ -246,23 +233,10 @@ def _inspector(sv: Services) -> Finding:
     return Finding(Status.MET, "检测器将带标识的自检图片判为“确认”", "the inspector classifies a labelled self-test picture as confirmed")
 
 
-@check("no_label_removal")
-def _no_removal(sv: Services) -> Finding:
-    return Finding(Status.MET, "hegui 不提供删除标识的功能", "hegui offers no label-removal feature")
-
-
 @check("not_applicable_app_store")
 def _na_store(sv: Services) -> Finding:
     return Finding(Status.NOT_APPLICABLE, "面向应用分发平台的义务，生成服务提供者不适用",
                    "a duty of app distribution platforms, not of a generation provider")
-
-
-@check("upstream_resilience")
-def _resilience(sv: Services) -> Finding:
-    ups = [u for u in sv.settings.upstreams]
-    detail = ", ".join(f"{u.name}: timeout {u.timeout_seconds}s, retries {u.retries}, ≤{u.max_concurrency}" for u in ups)
-    return Finding(Status.MET, f"上游超时/重试/并发限制已配置 {detail or '（演示模型）'}",
-                   f"upstream timeouts/retries/limits configured {detail or '(demo model)'}")
 
 
 @check("enforcement")
@@ -347,26 +321,12 @@ def _audit(sv: Services) -> Finding:
     return Finding(Status.NOT_MET, f"审计日志被篡改：{r.problems[0]}", f"audit log tampered: {r.problems[0]}")
 
 
-@check("real_name")
-def _real_name(sv: Services) -> Finding:
-    return Finding(Status.MET, "未完成实名认证的用户被拒绝生成（手机号/身份证/统一社会信用代码）",
-                   "unverified users are refused generation (mobile / ID card / USCC)")
-
-
 @check("log_retention")
 def _logs(sv: Services) -> Finding:
     d = sv.settings.retention.usage_log_days
     if d >= MIN_LOG_RETENTION_DAYS:
         return Finding(Status.MET, f"日志保存 {d} 天 ≥ 6 个月", f"logs kept {d} days ≥ 6 months")
     return Finding(Status.NOT_MET, f"日志仅保存 {d} 天 < 6 个月", f"logs kept only {d} days < 6 months")
-
-
-@check("pi_at_rest")
-def _pi(sv: Services) -> Finding:
-    full = sv.settings.security.store_full_identity
-    return Finding(Status.MET, "身份证号与手机号以密钥散列 + 脱敏形式保存" + ("，全文 AES-GCM 加密" if full else "，不保存全文"),
-                   "ID and phone stored as keyed HMAC + masked form" + (", full value AES-GCM encrypted" if full
-                                                                           else ", full value not stored"))
 
 
 @check("test_channels")
@@ -400,6 +360,12 @@ for _name, _target, _arg in (
         ("anti_dependence", "hegui.obligations.dependence:dependence_finding", "services"),  # IM-10-D
         ("agreement_review", "hegui.obligations.agreement_review:agreement_review_finding", "settings"),  # IM-9-L
         ("filing_clock", "hegui.obligations.filing:filing_clock_finding", "settings"),  # FILING-CLOCK
+        ("agreement", "hegui.obligations.records_evidence:agreement_finding", "services"),  # IM-9
+        ("content_retention", "hegui.obligations.records_evidence:content_retention_finding", "services"),  # IM-11
+        ("upstream_resilience", "hegui.obligations.records_evidence:upstream_resilience_finding", "services"),
+        ("real_name", "hegui.obligations.records_evidence:real_name_finding", "services"),  # DS-9
+        ("pi_at_rest", "hegui.obligations.records_evidence:pi_at_rest_finding", "services"),  # PIPL-51
+        ("no_label_removal", "hegui.obligations.records_evidence:no_label_removal_finding", "services"),  # DS-18
         ("governance_systems", "hegui.obligations.governance:systems_finding", "services"),  # DS-7
         ("algorithm_review", "hegui.obligations.governance:algorithm_review_finding", "services"),  # DS-15
         ("regulator_orders", "hegui.obligations.governance:orders_finding", "services")):  # GOV-ORDERS
