@@ -128,29 +128,40 @@ def read_verdicts(out_dir: Path) -> dict[str, bool]:
     return {str(k): v for k, v in data.items()}
 
 
+def _recorded(out: Path) -> dict[str, Any]:
+    """The folder's report.json (its profile, seed and source register); ``{}`` when there is none."""
+    path = out / REPORT
+    if not path.exists():
+        return {}
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CorpusReportError(location=str(path), detail=f"unreadable report / 无法读取报告: {exc}") from exc
+    if not isinstance(old, dict):
+        raise CorpusReportError(location=str(path), detail="not a report / 不是报告")
+    return old
+
+
+def _settings(old: Mapping[str, Any]) -> dict[str, Any]:
+    return {"sources": old.get("source_register") or {},
+            "profile": str(old.get("profile_ref") or old.get("profile") or DEFAULT_PROFILE),
+            "seed": old.get("seed") if isinstance(old.get("seed"), int) else 0}
+
+
 def rebuild(out_dir: Path, *, manual_verdicts: Mapping[str, bool] | None = None, langs: Iterable[str] = ("zh", "en"),
             pdf: bool = True) -> dict[str, Any]:
     """Rebuild the report of an audit folder with the settings its report.json recorded (profile,
-    seed, source register) and the manual verdicts (given, or those imported before)."""
+    seed, source register; the defaults when there is none) and the manual verdicts (given, or
+    those imported before)."""
     out = Path(out_dir)
-    try:
-        old = json.loads((out / REPORT).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CorpusReportError(location=str(out / REPORT), detail=f"no readable report / 没有可读的报告: {exc}") from exc
-    if not isinstance(old, dict):
-        raise CorpusReportError(location=str(out / REPORT), detail="not a report / 不是报告")
+    old = _recorded(out)
     verdicts = dict(manual_verdicts) if manual_verdicts is not None else read_verdicts(out)
-    seed = old.get("seed") if isinstance(old.get("seed"), int) else 0
-    return write_report(out, out, sources=old.get("source_register") or {}, profile=str(old.get("profile_ref") or old.get("profile") or DEFAULT_PROFILE),
-                        seed=seed, manual_verdicts=verdicts, langs=langs, pdf=pdf, inputs=old.get("inputs"),
-                        engine=old.get("engine"))
+    return write_report(out, out, manual_verdicts=verdicts, langs=langs, pdf=pdf, inputs=old.get("inputs"),
+                        engine=old.get("engine"), **_settings(old))
 
 
 def manual_sample_ids(out_dir: Path) -> set[str]:
     """The ids of the folder's manual sample (recomputed from the decisions and recorded seed)."""
     out = Path(out_dir)
-    old = json.loads((out / REPORT).read_text(encoding="utf-8"))
-    rep = build_corpus_report(out / DECISIONS, sources=old.get("source_register") or {},
-                              profile=str(old.get("profile_ref") or old.get("profile") or DEFAULT_PROFILE),
-                              seed=old.get("seed") if isinstance(old.get("seed"), int) else 0, with_sample_rows=True)
+    rep = build_corpus_report(out / DECISIONS, with_sample_rows=True, **_settings(_recorded(out)))
     return {r["id"] for r in rep["_manual_rows"]}
