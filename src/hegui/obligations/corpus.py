@@ -35,7 +35,7 @@ def corpus_report_finding(settings: HeguiSettings, now: dt.datetime | None = Non
             return Finding(Status.NOT_MET, f"语料审计报告无法读取：{path}（{why}）", f"corpus audit report unreadable: {path} ({why})")
         return Finding(Status.NOT_MET, f"{folder} 下没有训练语料审计报告：请运行 hegui corpus audit --out <该目录下的子目录>",
                        f"no training-corpus audit report under {folder}: run hegui corpus audit --out <a folder there>")
-    path, r = max(found, key=lambda pr: report_time(pr[1]))  # type: ignore[arg-type, return-value]
+    path, r = max(found, key=lambda pr: (report_time(pr[1]), str(pr[0])))  # type: ignore[arg-type, return-value]
     when = report_time(r)
     assert when is not None  # scan_corpus_reports keeps only reports with a valid time
     now = now or dt.datetime.now(dt.timezone.utc)

@@ -69,12 +69,13 @@ def _risk_ids(mod: Mapping[str, Any]) -> list[str]:
 
 def classify(row: Mapping[str, Any]) -> Decision:
     """The normalised decision of one parsed JSON line (a mapping)."""
-    reasons = [str(r)[:200] for r in row.get("reasons") or [] if r is not None] \
-        if isinstance(row.get("reasons"), list) else ["unjudged"]
+    raw_reasons = row.get("reasons", [])
+    reasons = [str(r)[:200] for r in raw_reasons if r is not None] if isinstance(raw_reasons, list) else ["unjudged"]
     findings = row.get("findings") if isinstance(row.get("findings"), Mapping) else {}
     kept_raw = row.get("kept")
-    kept = bool(kept_raw) if isinstance(kept_raw, bool) else not reasons
-    kept = kept and not reasons  # a record with an exclusion reason is never kept
+    # the line's own ``kept`` wins, even against its reasons: a record said to be kept may be in the
+    # training corpus, so it counts as used (fail closed)
+    kept = kept_raw if isinstance(kept_raw, bool) else not reasons
     d = Decision(id=str(row.get("id") or "")[:400], source=str(row.get("source") or "?")[:200], kept=kept,
                  reasons=reasons, findings=dict(findings))
     heads = {reason_head(r) for r in reasons}

@@ -42,4 +42,4 @@ def scan_corpus_reports(directory: Path) -> tuple[list[tuple[Path, dict[str, Any
 def latest_corpus_report(directory: Path) -> tuple[Path, dict[str, Any]] | None:
     """The newest readable corpus report under ``directory``, or ``None``."""
     found, _ = scan_corpus_reports(Path(directory))
-    return max(found, key=lambda pr: report_time(pr[1])) if found else None  # type: ignore[arg-type, return-value]
+    return max(found, key=lambda pr: (report_time(pr[1]), str(pr[0]))) if found else None  # type: ignore[arg-type, return-value]
