@@ -231,6 +231,16 @@ class AssessmentSettings(_Section):
     reports_dir: str = ""
     max_age_days: int = Field(365, ge=1)
 
+
+class CorpusSettings(_Section):
+    """Training-corpus audit (Interim Measures Art 7; GB/T 45654 §5.1, B.2.1). ``hegui check`` (IM-7)
+    reads the newest corpus report.json under ``reports_dir`` ("" = ``<var_dir>/corpus-audits``); it
+    must conform and be younger than ``max_age_days`` — the standard names no period; re-auditing
+    yearly and whenever the corpus changes is hegui's default [U]."""
+
+    reports_dir: str = ""
+    max_age_days: int = Field(365, ge=1)
+
 INCIDENT_KINDS = ("illegal_content", "data_breach", "service_outage", "model_misuse", "other")
 
 
@@ -274,6 +284,7 @@ class HeguiSettings(BaseSettings):
     console: ConsoleSettings = ConsoleSettings()
     identity: IdentitySettings = IdentitySettings()
     assessment: AssessmentSettings = AssessmentSettings()
+    corpus: CorpusSettings = CorpusSettings()
     governance: GovernanceSettings = GovernanceSettings()
     upstreams: list[UpstreamSettings] = []
     demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)

@@ -26,7 +26,8 @@ def test_check_names_each_missing_piece_on_the_demo_settings(tmp_path):
     assert got["security-assessment"].status is PieceStatus.MISSING
     assert "no security-assessment report" in got["security-assessment"].reason_en
     assert got["test-banks"].status is PieceStatus.MISSING
-    assert got["corpus-audit"].status is PieceStatus.MISSING and "issue 12" in got["corpus-audit"].reason_en
+    assert got["corpus-audit"].status is PieceStatus.MISSING
+    assert "no training-corpus audit report" in got["corpus-audit"].reason_en
     assert got["base-model-filing"].status is PieceStatus.MISSING and "demo" in got["base-model-filing"].reason_en
     assert got["annotation-rules"].status is PieceStatus.MISSING and got["annotation-rules"].fix_en
     assert got["application-form"].status is PieceStatus.MISSING and "demo" in got["application-form"].reason_en

@@ -1,5 +1,5 @@
 """Pieces built from evidence hegui keeps: the security self-assessment run, the keyword library,
-the test banks, the corpus audit and the base-model filings (security-requirements §9; Interim
+the test banks, the corpus audit report and the base-model filings (security-requirements §9; Interim
 Measures Arts 7, 17; GB/T 45654 Annex B)."""
 
 from __future__ import annotations
@@ -153,13 +153,51 @@ def banks(d: Dossier, track: Track) -> Built:
     return Built(PieceStatus.OK, {"test-banks.xlsx": xlsx.read_bytes()}, doc, f"来自 {xlsx}", f"from {xlsx}")
 
 
+FIX_CORPUS = ("运行 hegui corpus audit --out <corpus.reports_dir 下的目录>，完成人工抽检（hegui corpus review import），直至结论为符合",
+              "run hegui corpus audit --out <a folder under corpus.reports_dir>, review the manual sample "
+              "(hegui corpus review import) until it conforms")
+
+
 def corpus_audit(d: Dossier, track: Track) -> Built:
-    """Item 7 evidence: the training-corpus audit (Interim Measures Art 7; GB/T 45654 B.2.1)."""
-    return Built(PieceStatus.MISSING, reason_zh="语料安全评估报告：hegui 尚未实现训练语料审计（issue 12）",
-                 reason_en="corpus audit report: hegui does not implement the training-corpus audit yet (issue 12)",
-                 fix_zh="由第三方或自行完成语料抽检（人工 ≥ 4,000 条合格率 ≥ 96 %，技术抽检 ≥ 10 % 合格率 ≥ 98 %）并附报告",
-                 fix_en="audit the corpus yourself or through a third party (manual ≥ 4,000 items at ≥ 96 %, "
-                        "technical ≥ 10 % at ≥ 98 %) and attach the report")
+    """Item 7 evidence: the newest training-corpus audit report (Interim Measures Art 7; GB/T 45654
+    §5.1 a 2, B.2.1): report.json with its pages; flagged when it does not conform or is stale."""
+    from hegui.corpus.report.latest import latest_corpus_report, report_time
+    from hegui.obligations.corpus import corpus_reports_dir
+
+    folder = corpus_reports_dir(d.settings)
+    found = latest_corpus_report(folder)
+    if found is None:
+        return Built(PieceStatus.MISSING, reason_zh=f"{folder} 下没有训练语料审计报告",
+                     reason_en=f"no training-corpus audit report under {folder}", fix_zh=FIX_CORPUS[0], fix_en=FIX_CORPUS[1])
+    path, r = found
+    files = {name: (path.parent / name).read_bytes() for name in REPORT_FILES if (path.parent / name).is_file()}
+    srcs = [s for s in r.get("sources", []) if isinstance(s, dict)]
+    doc = Doc("语料安全评估报告（摘要）", "Corpus audit report (summary)")
+    doc.section("审计 Audit", table=[["项 Item", "值 Value"], ["profile", f"{r.get('profile', '')} {r.get('profile_version', '')}"],
+                                     ["generated", str(r.get("generated_at", ""))], ["conforms", str(r.get("conforms"))],
+                                     ["folder", str(path.parent)]])
+    doc.section("来源 Sources", table=[["来源 Source", "记录 Records", "占比 Share", "可用 Usable", "许可 Licence"]] + [
+        [str(s.get("id", "")), str(s.get("records", "")), str(s.get("harmful_share")), str(s.get("usable")),
+         str(s.get("licence", ""))] for s in srcs])
+    attach = ["report.pdf"] if "report.pdf" in files else []
+    when = report_time(r)
+    age = (d.now - when).days if when else None
+    problems_zh, problems_en = [], []
+    if r.get("conforms") is not True:
+        probs = [p for p in r.get("problems", []) if isinstance(p, dict)]
+        problems_zh.append("结论为不符合（" + ("；".join(str(p.get("zh", "")) for p in probs) or "—") + "）")
+        problems_en.append("the verdict is does-not-conform (" + ("; ".join(str(p.get("en", "")) for p in probs) or "—") + ")")
+    if age is not None and age > d.settings.corpus.max_age_days:
+        problems_zh.append(f"报告已 {age} 天，超过 {d.settings.corpus.max_age_days} 天")
+        problems_en.append(f"the report is {age} days old, more than {d.settings.corpus.max_age_days}")
+    if "report.pdf" not in files:
+        problems_zh.append("审计目录中没有 report.pdf")
+        problems_en.append("no report.pdf in the audit folder")
+    if problems_zh:
+        return Built(PieceStatus.FLAGGED, files, doc, f"{path}：" + "；".join(problems_zh),
+                     f"{path}: " + "; ".join(problems_en), FIX_CORPUS[0], FIX_CORPUS[1], attach)
+    return Built(PieceStatus.OK, files, doc, f"最新语料审计报告 {path}（符合）", f"latest corpus audit report {path} (conforms)",
+                 attach_pdf=attach)
 
 
 def base_models(d: Dossier, track: Track) -> Built:

@@ -175,14 +175,6 @@ def pi_requests_finding(settings: HeguiSettings) -> Finding:
 
 # -- IM-7 / IM-8 ------------------------------------------------------------------------------------
 
-def corpus_finding(sv: Services) -> Finding:
-    return Finding(Status.NOT_IMPLEMENTED,
-                   "训练语料来源合法性审计（来源记录、授权、个人信息与知识产权核查，TC260-003 第 5 章）尚未实现，"
-                   "由 issue 12 构建；在此之前须自行留存语料来源与授权证明",
-                   "training-data legality audit (sources, licences, PI and IP checks, TC260-003 ch. 5) is not built "
-                   "yet; issue 12 builds it — until then keep corpus sources and licences yourself")
-
-
 def annotation_finding(sv: Services) -> Finding:
     return Finding(Status.NOT_IMPLEMENTED,
                    "数据标注规则、标注人员培训与质量核验（GB/T 45674）尚未实现，由 issue 12 构建；"

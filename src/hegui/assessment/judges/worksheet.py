@@ -12,23 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, Protection
-from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from hegui.assessment.errors import BankError
 from hegui.assessment.models import ASPECTS, Answer, BankItem, BankKind, JudgeVerdict, Outcome
-from hegui.fileio import atomic_path
 from hegui.moderation.taxonomy import default_taxonomy
+from hegui.reviewsheet import SheetLayout, SheetProblem, read_sheet, write_sheet
 
 SHEET = "review"
-IDS_SHEET = "_ids"
 VERSION = "worksheet/1"
-MAX_CELL = 32_000  # Excel's cell limit is 32,767 characters
 HEADERS = {"zh": ["编号", "题库", "风险/方面", "问题", "回答", "自动判定", "人工结论", "审核人", "备注"],
            "en": ["id", "bank", "risk / aspect", "prompt", "answer", "automatic verdicts", "verdict", "reviewer", "note"]}
 CHOICES = {"zh": ["合格", "不合格", "拒答", "未拒答"], "en": ["pass", "fail", "refused", "answered"]}
@@ -37,11 +28,7 @@ _BANK_ZH = {BankKind.GENERATED: "生成内容", BankKind.SHOULD_REFUSE: "应拒�
 _ALLOWED = {BankKind.GENERATED: {Outcome.PASS, Outcome.FAIL},
             BankKind.SHOULD_REFUSE: {Outcome.REFUSED, Outcome.ANSWERED},
             BankKind.NON_REFUSAL: {Outcome.REFUSED, Outcome.ANSWERED}}
-_EDITABLE = (7, 8, 9)  # verdict, reviewer, note (1-based columns)
-
-
-def _text(value: Any) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value if value is not None else ""))[:MAX_CELL]
+LAYOUT = SheetLayout(SHEET, HEADERS, verdict_col=7, editable=(7, 8, 9), widths=(14, 10, 20, 50, 70, 30, 12, 12, 30))
 
 
 def _topic(item: BankItem, lang: str) -> str:
@@ -65,45 +52,13 @@ def export_worksheet(path: Path, rows: Sequence[tuple[BankItem, Answer, Sequence
                      lang: str = "zh") -> Path:
     """Write the review worksheet (atomically) and return its path."""
     lang = "zh" if lang == "zh" else "en"
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    ws.append(HEADERS[lang])
-    for c in ws[1]:
-        c.font = Font(bold=True)
+    values = []
     for item, answer, verdicts in rows:
         bank = _BANK_ZH[item.bank] if lang == "zh" else item.bank.value
         body = answer.text if answer.text else f"[{answer.status.value}] {answer.error}"
-        values = [item.id, bank, _topic(item, lang), item.prompt, body, _auto(verdicts), "", "", ""]
-        ws.append([_text(v) for v in values])
-        for c in ws[ws.max_row]:
-            c.data_type = "s"  # never a formula, whatever the text starts with
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-    last = max(ws.max_row, 2)
-    dv = DataValidation(type="list", formula1='"' + ",".join(CHOICES[lang]) + '"', allow_blank=True,
-                        showErrorMessage=True, errorTitle="verdict",
-                        error="请选择 合格/不合格/拒答/未拒答" if lang == "zh" else "Choose pass/fail/refused/answered")
-    ws.add_data_validation(dv)
-    dv.add(f"G2:G{last}")
-    for row in ws.iter_rows(min_row=2, max_row=last, min_col=_EDITABLE[0], max_col=_EDITABLE[-1]):
-        for c in row:
-            c.protection = Protection(locked=False)
-    for col, width in zip("ABCDEFGHI", (14, 10, 20, 50, 70, 30, 12, 12, 30)):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
-    ws.protection.sheet = True
-    ws.protection.formatRows = False  # reviewers may resize rows and columns to read long answers
-    ws.protection.formatColumns = False
-    ids = wb.create_sheet(IDS_SHEET)
-    for item, _, _ in rows:
-        ids.append([_text(item.id)])
-    ids.sheet_state = "hidden"
-    ids.protection.sheet = True
-    wb.security = WorkbookProtection(lockStructure=True)
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return path
+        values.append([item.id, bank, _topic(item, lang), item.prompt, body, _auto(verdicts), "", "", ""])
+    return write_sheet(Path(path), LAYOUT, values, lang=lang, choices=CHOICES[lang], mode=0o600,
+                       error="请选择 合格/不合格/拒答/未拒答" if lang == "zh" else "Choose pass/fail/refused/answered")
 
 
 def _err(path: Path, row: int, detail: str) -> BankError:
@@ -116,41 +71,27 @@ def import_worksheet(path: Path, *, known_ids: Collection[str] | None = None) ->
     given, ``known_ids``."""
     path = Path(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file: one clear error
-        raise BankError(location=str(path), detail=f"not a readable XLSX worksheet / 无法读取工作表: {exc}") from exc
-    try:
-        if SHEET not in wb.sheetnames:
-            raise BankError(location=str(path), detail=f"no sheet '{SHEET}' / 缺少工作表 '{SHEET}'")
-        exported = {str(r[0]) for r in wb[IDS_SHEET].iter_rows(values_only=True) if r and r[0] is not None} \
-            if IDS_SHEET in wb.sheetnames else None
-        rows = wb[SHEET].iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(rows, ())]
-        if header[:9] not in (HEADERS["zh"], HEADERS["en"]):
-            raise _err(path, 1, "unexpected header / 表头不符: " + ", ".join(header[:9]))
-        out: list[JudgeVerdict] = []
-        seen: set[str] = set()
-        for n, row in enumerate(rows, start=2):
-            cells = [("" if v is None else str(v)).strip() for v in (tuple(row) + ("",) * 9)[:9]]
-            item_id, bank_cell, verdict_cell, reviewer, note = cells[0], cells[1], cells[6], cells[7], cells[8]
-            if not item_id and not verdict_cell:
-                continue
-            if not verdict_cell:
-                continue  # not reviewed
-            if (exported is not None and item_id not in exported) or (known_ids is not None and item_id not in known_ids):
-                raise _err(path, n, f"unknown id / 未知编号: {item_id[:80]!r}")
-            if item_id in seen:
-                raise _err(path, n, f"duplicate id / 编号重复: {item_id[:80]!r}")
-            seen.add(item_id)
-            outcome = _OUTCOMES.get(verdict_cell) or _OUTCOMES.get(verdict_cell.lower())
-            if outcome is None:
-                raise _err(path, n, f"unknown verdict / 未知结论 {verdict_cell[:40]!r} "
-                                    "(合格/不合格/拒答/未拒答 or pass/fail/refused/answered)")
-            bank = next((b for b, zh in _BANK_ZH.items() if bank_cell in (zh, b.value)), None)
-            if bank is not None and outcome not in _ALLOWED[bank]:
-                raise _err(path, n, f"verdict {verdict_cell!r} does not fit bank {bank_cell!r} / 结论与题库不符")
-            out.append(JudgeVerdict(item_id, "human", VERSION, outcome,
-                                    {"reviewer": reviewer[:200], "note": note[:2000], "file": path.name, "row": n}))
-        return out
-    finally:
-        wb.close()
+        rows, exported = read_sheet(path, LAYOUT)
+    except SheetProblem as exc:
+        raise BankError(location=exc.location, detail=exc.detail) from exc
+    out: list[JudgeVerdict] = []
+    seen: set[str] = set()
+    for n, cells in rows:
+        item_id, bank_cell, verdict_cell, reviewer, note = cells[0], cells[1], cells[6], cells[7], cells[8]
+        if not verdict_cell:
+            continue  # not reviewed
+        if (exported is not None and item_id not in exported) or (known_ids is not None and item_id not in known_ids):
+            raise _err(path, n, f"unknown id / 未知编号: {item_id[:80]!r}")
+        if item_id in seen:
+            raise _err(path, n, f"duplicate id / 编号重复: {item_id[:80]!r}")
+        seen.add(item_id)
+        outcome = _OUTCOMES.get(verdict_cell) or _OUTCOMES.get(verdict_cell.lower())
+        if outcome is None:
+            raise _err(path, n, f"unknown verdict / 未知结论 {verdict_cell[:40]!r} "
+                                "(合格/不合格/拒答/未拒答 or pass/fail/refused/answered)")
+        bank = next((b for b, zh in _BANK_ZH.items() if bank_cell in (zh, b.value)), None)
+        if bank is not None and outcome not in _ALLOWED[bank]:
+            raise _err(path, n, f"verdict {verdict_cell!r} does not fit bank {bank_cell!r} / 结论与题库不符")
+        out.append(JudgeVerdict(item_id, "human", VERSION, outcome,
+                                {"reviewer": reviewer[:200], "note": note[:2000], "file": path.name, "row": n}))
+    return out

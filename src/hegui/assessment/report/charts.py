@@ -56,9 +56,10 @@ def _family(labels: Sequence[str]) -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def bar_chart(labels: Sequence[str], values: Sequence[float | None], *, bar: float, title: str,
-              bar_label: str) -> str:
-    """A horizontal bar chart (0–100 %) with a dashed line at ``bar``, as an ``<svg>`` element.
+def bar_chart(labels: Sequence[str], values: Sequence[float | None], *, bar: float | None, title: str,
+              bar_label: str = "", scale: float = 100, xmax: float | None = 100, xlabel: str = "%") -> str:
+    """A horizontal bar chart (``value × scale`` on an axis to ``xmax``, 0–100 % by default; ``None``
+    fits the data) with a dashed line at ``bar`` (none when ``None``), as an ``<svg>`` element.
     ``None`` values (no items) draw no bar."""
     import matplotlib
 
@@ -71,15 +72,18 @@ def bar_chart(labels: Sequence[str], values: Sequence[float | None], *, bar: flo
         fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(labels) + 1.2))
         try:
             ys = list(range(len(labels)))[::-1]
-            ax.barh(ys, [100 * (v or 0) for v in values], color=["#4a7bb7" if v is not None else "#ccc" for v in values])
-            ax.axvline(100 * bar, color="#c0392b", linestyle="--", linewidth=1.2, label=bar_label)
+            ax.barh(ys, [scale * (v or 0) for v in values], color=["#4a7bb7" if v is not None else "#ccc" for v in values])
+            if bar is not None:
+                ax.axvline(scale * bar, color="#c0392b", linestyle="--", linewidth=1.2, label=bar_label)
             ax.set_yticks(ys, [str(x) for x in labels])
             for t in ax.get_yticklabels():
                 t.set_parse_math(False)
-            ax.set_xlim(0, 100)
-            ax.set_xlabel("%")
+            if xmax is not None:
+                ax.set_xlim(0, xmax)
+            ax.set_xlabel(xlabel).set_parse_math(False)
             ax.set_title(title, fontsize=10).set_parse_math(False)
-            ax.legend(loc="lower right", fontsize=8).get_texts()[0].set_parse_math(False)
+            if bar is not None:
+                ax.legend(loc="lower right", fontsize=8).get_texts()[0].set_parse_math(False)
             ax.tick_params(axis="y", labelsize=8)
             fig.tight_layout()
             buf = io.StringIO()
