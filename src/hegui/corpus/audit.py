@@ -247,7 +247,7 @@ def decision_row(rec: CorpusRecord) -> dict[str, Any]:
     """One line of ``decisions.jsonl``: the record's place, decision, reasons and step findings."""
     return {"id": rec.id, "source": rec.source, "file": rec.file, "line": rec.line, "url": rec.url,
             "kept": rec.kept, "reasons": list(rec.reasons), "source_type": rec.meta.get("source_type", ""),
-            "licence": rec.meta.get("licence", ""), "findings": rec.findings}
+            "licence": rec.meta.get("source_licence", ""), "findings": rec.findings}
 
 
 def _finish(files: list[InputFile], summaries: dict[str, InputSummary], ck: _Checkpoint, register: SourceRegister,

@@ -165,8 +165,8 @@ class RayEngine:
             del chunk
             ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items) // self.batch_size, 4 * workers)))
             ds = ds.map_batches(_RayStepRunner, fn_constructor_args=(spec,), batch_size=self.batch_size,
-                                batch_format="numpy", concurrency=min(workers, max(1, len(items) // self.batch_size)),
-                                num_cpus=1)
+                                batch_format="numpy", num_cpus=1,
+                                compute=ray.data.ActorPoolStrategy(size=min(workers, max(1, len(items) // self.batch_size))))
             out: list[str | None] = [None] * len(items)
             try:
                 for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):

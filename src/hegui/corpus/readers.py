@@ -97,9 +97,9 @@ def read_file(path: Path, source: str, file: str, opts: ReadOptions = ReadOption
         reader = {"jsonl": _jsonl, "parquet": _parquet, "csv": _csv, "text": _text, "warc": _warc}[fmt]
         n = 0
         for item in reader(path, source, file, opts):
-            n += isinstance(item, CorpusRecord)
+            n += 1
             yield item
-        if n == 0 and fmt != "warc":
+        if n == 0 and fmt != "warc":  # nothing at all (blank lines only); other problems already speak
             yield Problem(file, 0, "empty_file", "no records")
     except (OSError, ValueError, EOFError) as exc:  # truncated gzip, broken parquet footer, I/O errors
         yield Problem(file, 0, "unreadable", f"{type(exc).__name__}: {exc}"[:500])

@@ -197,7 +197,7 @@ class SourceRegister:
         """Stamp source type and licence on ``record.meta`` and apply the source's exclusions."""
         src = self.get(record.source)
         record.meta["source_type"] = src.type
-        record.meta["licence"] = src.licence
+        record.meta["source_licence"] = src.licence
         for reason in src.exclusions(record):
             record.exclude(reason)
         return record
