@@ -143,6 +143,7 @@ class _Checkpoint:
         if state.get("fingerprint") != fingerprint:
             shutil.rmtree(work, ignore_errors=True)
             state = {"fingerprint": fingerprint, "files": {}}
+        private_dir(work)
         private_dir(self.shards)
         self.state = state
 

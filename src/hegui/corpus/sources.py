@@ -48,6 +48,13 @@ class Evidence(BaseModel):
     file: str = Field(min_length=1)
     sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
 
+    @field_validator("sha256", mode="before")
+    @classmethod
+    def _quoted(cls, v: Any) -> Any:
+        if not isinstance(v, str):  # YAML read an all-digit hash as a number: its leading zeros are gone
+            raise ValueError('write the hash as a quoted string: sha256: "…" / 哈希值请加引号')
+        return v
+
 
 class Collection(BaseModel):
     """Collection records (GB/T 45654 Annex B.2.1): when, how, and the robots / ai.txt / TDMRep
