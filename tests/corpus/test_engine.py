@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_local_inline_and_pool_agree(tmp_path: Path) -> None:
     assert [r["line"] for r in pooled] == list(range(1, 101))  # ordered
     assert sum(1 for r in pooled if "banned" in r["reasons"]) == 25
     assert len(lines_of(log)) == 100  # each record processed once
-    assert len({ln.split()[0] for ln in log.read_text().splitlines()}) == 2  # two worker processes
+    assert str(os.getpid()) not in {ln.split()[0] for ln in log.read_text().splitlines()}  # ran in workers
 
 
 def test_contract_violations_fail_closed() -> None:
