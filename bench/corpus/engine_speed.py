@@ -67,22 +67,49 @@ def write_corpus(folder: Path, gb: float, seed: int = 7) -> tuple[Path, int]:
     return path, n
 
 
+def tree_rss(root: int) -> int:
+    """RSS in bytes of ``root`` and its descendants (psutil when installed, else Linux ``/proc``)."""
+    try:
+        import psutil
+    except ModuleNotFoundError:
+        psutil = None
+    if psutil is not None:
+        proc, total = psutil.Process(root), 0
+        for p in [proc, *proc.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except Exception:  # noqa: BLE001 - a process that just ended
+                pass
+        return total
+    parent: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, grew = {root}, True
+    while grew:
+        new = {pid for pid, pp in parent.items() if pp in tree and pid not in tree}
+        tree |= new
+        grew = bool(new)
+    total = 0
+    for pid in tree:
+        try:
+            total += int((Path("/proc") / str(pid) / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 class PeakRSS:
     def __init__(self) -> None:
-        import psutil
-
-        self.proc, self.peak, self._stop = psutil.Process(), 0, threading.Event()
+        self.peak, self._stop = 0, threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            total = 0
-            for p in [self.proc, *self.proc.children(recursive=True)]:
-                try:
-                    total += p.memory_info().rss
-                except Exception:  # noqa: BLE001 - a process that just ended
-                    pass
-            self.peak = max(self.peak, total)
+            self.peak = max(self.peak, tree_rss(os.getpid()))
             time.sleep(0.2)
 
     def __enter__(self) -> PeakRSS:
