@@ -24,12 +24,14 @@ def test_check_json_reports_filing_met(tmp_path):
     rows = {row["id"]: row for row in json.loads(r.output)}
     assert rows["DS-19"]["status"] == "met" and rows["CSL-21"]["status"] == "met"
     assert rows["LM-7"]["status"] == "not_applicable"
-    # not built yet, and said so: annotation (issue 12), biometric-editing consent (issue 14)
+    # not built yet, and said so: biometric-editing consent (issue 14)
     pending = {k for k, row in rows.items() if row["status"] == "not_implemented"}
-    assert pending == {"IM-8", "DS-14"}, pending
+    assert pending == {"DS-14"}, pending
     assert "issue 14" in rows["DS-14"]["reason_en"]
-    # IM-7 rests on a conforming corpus audit report (hegui corpus audit), which a fresh install lacks
+    # IM-7 rests on a conforming corpus audit report (hegui corpus audit), which a fresh install lacks;
+    # IM-8 on approved safety annotation rules, qualified annotators and an accepted batch
     assert rows["IM-7"]["status"] == "not_met" and "no training-corpus audit report" in rows["IM-7"]["reason_en"]
+    assert rows["IM-8"]["status"] == "not_met" and "safety annotation rules" in rows["IM-8"]["reason_en"]
     # the training half of DS-14 and LM-9 rest on self-tests that ran, not on a module importing
     assert rows["DS-14-T"]["status"] == "met" and "self-test" in rows["DS-14-T"]["reason_en"]
     assert rows["LM-9"]["status"] == "met" and "self-test" in rows["LM-9"]["reason_en"]
@@ -47,7 +49,7 @@ def test_check_json_reports_filing_met(tmp_path):
     assert rows["DS-7"]["status"] == "not_met" and "no emergency drill" in rows["DS-7"]["reason_en"]
     assert rows["DS-15"]["status"] == "not_met" and "no algorithm review" in rows["DS-15"]["reason_en"]
     assert all(row["status"] == "met" for k, row in rows.items()
-               if k not in pending | {"LM-7", "IM-7", "IM-7-1", "IM-17", "FILING-TC", "DS-7", "DS-15"}), rows
+               if k not in pending | {"LM-7", "IM-7", "IM-7-1", "IM-17", "FILING-TC", "DS-7", "DS-15", "IM-8"}), rows
 
 
 def test_bad_config_is_clear(tmp_path):

@@ -266,6 +266,15 @@ class GovernanceSettings(_Section):
         return v
 
 
+class AnnotationSettings(_Section):
+    """Annotation QA (Interim Measures Art 8; GB/T 45674-2025; docs/annotation.md). The pass mark of
+    the qualification test (a fraction) and the re-examination period are hegui's defaults, not
+    figures of the standard [U]."""
+
+    pass_mark: float = Field(0.9, gt=0, le=1)
+    reexam_months: int = Field(12, ge=1, le=120)
+
+
 class HeguiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEGUI_", env_nested_delimiter="__", extra="forbid")
 
@@ -286,6 +295,7 @@ class HeguiSettings(BaseSettings):
     assessment: AssessmentSettings = AssessmentSettings()
     corpus: CorpusSettings = CorpusSettings()
     governance: GovernanceSettings = GovernanceSettings()
+    annotation: AnnotationSettings = AnnotationSettings()
     upstreams: list[UpstreamSettings] = []
     demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)
     var_dir: str = "./var"

@@ -19,7 +19,7 @@ def test_ds14_split_training_part_met_biometric_part_not_built(make_services):
     assert rows["DS-14-T"].status is Status.MET and "opted-out" in rows["DS-14-T"].reason_en
     assert rows["DS-14"].status is Status.NOT_IMPLEMENTED and "issue 14" in rows["DS-14"].reason_en
     assert rows["IM-7"].status is Status.NOT_MET and "no training-corpus audit report" in rows["IM-7"].reason_en
-    assert rows["IM-8"].status is Status.NOT_IMPLEMENTED and "issue 12" in rows["IM-8"].reason_en
+    assert rows["IM-8"].status is Status.NOT_MET and "safety annotation rules" in rows["IM-8"].reason_en
 
 
 def test_ds14_training_part_fails_when_the_export_ignores_opt_outs(make_services, monkeypatch):

@@ -220,7 +220,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.filing", "app", "typer", "filing"),
                                      ("hegui.cli.agreement", "app", "typer", "agreement"),
                                      ("hegui.cli.ops", "app", "typer", "ops"),
-                                     ("hegui.cli.corpus", "app", "typer", "corpus")):
+                                     ("hegui.cli.corpus", "app", "typer", "corpus"),
+                                     ("hegui.cli.annotate", "app", "typer", "annotate")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

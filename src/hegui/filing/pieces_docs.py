@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -118,10 +119,38 @@ def annotation_file(d: Dossier) -> Path | None:
     return found[0] if found else None
 
 
+def _recorded_rules(d: Dossier) -> Built | None:
+    """The approved rules documents in force from ``hegui annotate`` (docs/annotation.md), if any."""
+    if d.db is None:
+        return None
+    from hegui.annotation import rules
+
+    with d.db.session() as s:
+        docs = [r for r in (rules.current(s, k) for k in rules.KINDS) if r is not None]
+        if not docs:
+            return None
+        files = {f"annotation-rules-{r.kind}-v{re.sub(r'[^A-Za-z0-9._-]+', '_', r.version)}"
+                 f"{Path(r.file_name).suffix.lower()}": r.content for r in docs}
+        lines = [f"{r.kind} v{r.version}，生效 effective {r.effective_on}，批准 approved by {r.approved_by}，sha256 {r.sha256}"
+                 for r in docs]
+        safety = next((r for r in docs if r.kind == "safety"), None)
+        missing = list(safety.findings.get("missing_risks", [])) if safety else []
+    doc = Doc("数据标注规则", "Annotation rules").section("", lines)
+    if safety is None or missing:
+        gap_zh = "无已批准的安全标注规则" if safety is None else f"安全标注规则未覆盖风险 {', '.join(missing)}"
+        gap_en = "no approved safety annotation rules" if safety is None else f"safety rules miss risks {', '.join(missing)}"
+        return Built(PieceStatus.FLAGGED, files, doc, gap_zh, gap_en, "hegui annotate rules add --kind safety …",
+                     "hegui annotate rules add --kind safety …")
+    return Built(PieceStatus.OK, files, doc, "已批准的标注规则（hegui annotate）", "approved rules (hegui annotate)")
+
+
 def annotation(d: Dossier, track: Track) -> Built:
     """Item 3: annotation rules, or "not applicable" with reasons (Interim Measures Arts 8, 19)."""
     from importlib import resources
 
+    recorded = _recorded_rules(d)
+    if recorded is not None:
+        return recorded
     path = annotation_file(d)
     if path is not None:
         doc = Doc("数据标注规则", "Annotation rules").section("", [f"运营方提供的文件 operator's file: {path.name}"])

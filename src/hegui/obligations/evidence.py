@@ -11,7 +11,7 @@ and records, so a broken control turns its row red.
   at least six months, and every kept log row still has one.
 - IM-15 / DS-12 and PIPL-44: the live cases configuration (operator overrides included) must name
   a time limit for each complaint kind and each PIPL right.
-- IM-7 / IM-8: not built (issue 12).
+- IM-7: not built (issue 12); IM-8 is in obligations/annotation.py.
 """
 
 from __future__ import annotations
@@ -175,9 +175,3 @@ def pi_requests_finding(settings: HeguiSettings) -> Finding:
 
 # -- IM-7 / IM-8 ------------------------------------------------------------------------------------
 
-def annotation_finding(sv: Services) -> Finding:
-    return Finding(Status.NOT_IMPLEMENTED,
-                   "数据标注规则、标注人员培训与质量核验（GB/T 45674）尚未实现，由 issue 12 构建；"
-                   "未进行标注的，在备案材料中说明“不适用”及理由",
-                   "annotation rules, annotator training and quality checks (GB/T 45674) are not built yet; issue 12 "
-                   "builds them — if you do no annotation, say \"not applicable\" with reasons in the filing")

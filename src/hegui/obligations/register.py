@@ -348,8 +348,8 @@ def _delegate(name: str, target: str, arg: str) -> None:
 
 
 for _name, _target, _arg in (
-        ("corpus_audit", "hegui.obligations.corpus:corpus_report_finding", "settings"),  # IM-7 (issue 12)
-        ("annotation_qa", "hegui.obligations.evidence:annotation_finding", "services"),  # IM-8 (issue 12)
+        ("corpus_audit", "hegui.obligations.corpus:corpus_report_finding", "settings"),  # IM-7
+        ("annotation_qa", "hegui.obligations.annotation:annotation_finding", "services"),  # IM-8
         ("training_opt_out", "hegui.obligations.evidence:training_opt_out_finding", "services"),  # DS-14-T
         ("biometric_consent", "hegui.obligations.evidence:biometric_consent_finding", "services"),  # DS-14-B
         ("unlabelled_export", "hegui.obligations.evidence:unlabelled_export_finding", "db"),  # LM-9

@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "hegui.labeling.models",
     "hegui.cases.models",
     "hegui.governance.models",
+    "hegui.annotation.models",
 )
 
 
