@@ -219,7 +219,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.assess", "app", "typer", "assess"),
                                      ("hegui.cli.filing", "app", "typer", "filing"),
                                      ("hegui.cli.agreement", "app", "typer", "agreement"),
-                                     ("hegui.cli.ops", "app", "typer", "ops")):
+                                     ("hegui.cli.ops", "app", "typer", "ops"),
+                                     ("hegui.cli.optout", "app", "typer", "optout")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
