@@ -79,6 +79,8 @@ class OptOutRequest:
 
     def validate(self) -> OptOutRequest:
         """Normalise and check every field; ``ValueError`` names the bad one."""
+        if not isinstance(self.id, str) or len(self.id) > 64:
+            raise ValueError("bad request id")
         if not self.requester.strip() or len(self.requester) > MAX_FIELD:
             raise ValueError("requester missing or too long")
         date.fromisoformat(self.received)
@@ -139,7 +141,7 @@ class OptOutRegistry:
                         if obj.get("version") != VERSION:
                             raise ValueError(f"unsupported registry version {obj.get('version')!r}")
                         continue
-                    reqs.append(_request(obj))
+                    reqs.append(_request(obj).validate())
                 except (ValueError, TypeError, AttributeError) as exc:
                     raise OptOutError(location=f"{path}:{no}", detail=str(exc)[:300]) from exc
         ids = [r.id for r in reqs]

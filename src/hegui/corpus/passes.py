@@ -33,6 +33,12 @@ def fingerprint(rec: CorpusRecord) -> tuple[str, list[int] | None]:
     return fp["hash"], (list(sig) if sig else None)
 
 
+def _check(threshold: float) -> None:
+    """LSH needs at least two bands: thresholds between 0.5 and 0.95 work with 128 permutations."""
+    if not 0.5 <= threshold <= 0.95:
+        raise ValueError(f"near-duplicate threshold {threshold} outside [0.5, 0.95]")
+
+
 class _Near:
     """An LSH index of stored signatures with verification of the estimated Jaccard."""
 
@@ -69,8 +75,7 @@ class DuplicatePass:
     version: ClassVar[str] = "1"
 
     def __init__(self, near_threshold: float = NEAR_THRESHOLD, *, near: bool = True) -> None:
-        if not 0.0 < near_threshold <= 1.0:
-            raise ValueError("near_threshold must be in (0, 1]")
+        _check(near_threshold)
         self.near_threshold = near_threshold
         self.near = near
 
@@ -114,6 +119,7 @@ class OptOutPass:
 
     def __init__(self, registry: OptOutRegistry, near_threshold: float = NEAR_THRESHOLD, *,
                  follow_copies: bool = True) -> None:
+        _check(near_threshold)
         self.registry = registry
         self.near_threshold = near_threshold
         self.follow_copies = follow_copies
