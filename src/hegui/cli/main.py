@@ -221,7 +221,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.agreement", "app", "typer", "agreement"),
                                      ("hegui.cli.ops", "app", "typer", "ops"),
                                      ("hegui.cli.corpus", "app", "typer", "corpus"),
-                                     ("hegui.cli.annotate", "app", "typer", "annotate")):
+                                     ("hegui.cli.annotate", "app", "typer", "annotate"),
+                                     ("hegui.cli.optout", "app", "typer", "optout")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -1,0 +1,70 @@
+"""Content fingerprints: an exact hash of the normalised text and a MinHash signature.
+
+GB/T 45654 §5 (training-data quality: duplicates) and the rights holders' opt-outs: the same
+functions fingerprint corpus records (:class:`hegui.corpus.steps.FingerprintStep`) and the sample
+texts a requester supplies (:mod:`hegui.corpus.optout`), so a request matches copies of its text.
+
+Deterministic in every process: NFKC + whitespace folding, SHA-256, and datasketch's MinHash with a
+fixed seed over character 5-shingles hashed with SHA-1 (never Python's salted ``hash``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from datasketch import MinHash
+
+NUM_PERM = 128
+SHINGLE = 5
+SEED = 1  # datasketch's default; named so every caller uses the same permutations
+SCHEME = "affine32"  # datasketch >= 2: pinned, so a signature never changes meaning under an upgrade
+MAX_CHARS = 200_000  # a longer text is signed on its first MAX_CHARS normalised characters (bounded work)
+_WS = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """NFKC, case-folded, every run of whitespace one space, stripped."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
+def content_hash(text: str) -> str:
+    """``sha256:<hex>`` of :func:`normalise` — the exact-duplicate and opt-out hash."""
+    return "sha256:" + hashlib.sha256(normalise(text).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def shingles(norm: str, k: int = SHINGLE) -> set[bytes]:
+    """Character ``k``-shingles of an already normalised text (the whole text when shorter)."""
+    norm = norm[:MAX_CHARS]
+    if not norm:
+        return set()
+    if len(norm) <= k:
+        return {norm.encode("utf-8", "surrogatepass")}
+    return {norm[i:i + k].encode("utf-8", "surrogatepass") for i in range(len(norm) - k + 1)}
+
+
+def minhash(text: str) -> list[int] | None:
+    """The MinHash signature (``NUM_PERM`` ints) of ``text``; None for an empty text."""
+    sh = shingles(normalise(text))
+    if not sh:
+        return None
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    m.update_batch(sorted(sh))
+    return [int(v) for v in m.hashvalues]
+
+
+def to_minhash(signature: Sequence[int]) -> MinHash:
+    """A datasketch MinHash from a stored signature (no re-hashing)."""
+    import numpy as np
+
+    if len(signature) != NUM_PERM:
+        raise ValueError(f"signature has {len(signature)} values, expected {NUM_PERM}")
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
+                   hashvalues=np.asarray(signature, dtype=np.uint32))
+
+
+def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
+    """Estimated Jaccard similarity of two stored signatures."""
+    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / NUM_PERM
