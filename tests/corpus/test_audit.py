@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -172,44 +170,25 @@ def test_interrupted_run_resumes_without_redoing_shards(tmp_path: Path) -> None:
     assert lines_of(log2) == ["d:d.jsonl:1"]
 
 
-def _fake(monkeypatch: pytest.MonkeyPatch, name: str, **attrs: object) -> None:
-    import importlib
-
-    try:
-        mod = importlib.import_module(name)
-    except ModuleNotFoundError:
-        mod = types.ModuleType(name)
-        monkeypatch.setitem(sys.modules, name, mod)
-        parent = sys.modules["hegui.corpus"]
-        monkeypatch.setattr(parent, name.rsplit(".", 1)[1], mod, raising=False)
-    for k, v in attrs.items():
-        monkeypatch.setattr(mod, k, v, raising=False)
-
-
-def test_cli_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_audit_end_to_end(tmp_path: Path) -> None:
+    """The real steps (fast moderation), passes and report: decisions, filtered corpus, report files,
+    the manual-sample worksheet; exit 1 while the manual sample is not reviewed."""
     from hegui.cli.main import app
 
-    seen: dict[str, object] = {}
-    _fake(monkeypatch, "hegui.corpus.steps", default_steps=lambda **kw: seen.update(steps=kw) or [BanStep()])
-    _fake(monkeypatch, "hegui.corpus.passes",
-          default_passes=lambda **kw: seen.update(passes=kw) or [ExactDupPass()])
-    _fake(monkeypatch, "hegui.corpus.report", write_report=lambda result, out: seen.update(report=result.records))
-    data = _jsonl(tmp_path / "data.jsonl", [{"text": "好"}, {"text": "禁"}, {"text": "好"}])
+    body = "这是一段关于城市公园绿化养护的介绍文字，讲述了树木修剪、草坪浇灌和落叶清理的日常安排，以及市民参与志愿活动的方式。"
+    data = _jsonl(tmp_path / "data.jsonl", [{"text": body}, {"text": body}, {"text": "联系我：13812345678。" + body[:30]}])
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["corpus", "audit", "--in", str(data), "--out", str(out), "--workers", "1",
                                  "--steps", "fast"], env={"COLUMNS": "200"})
-    assert r.exit_code == 0, r.output
-    assert seen["steps"] == {"fast": True} and seen["report"] == 3
-    assert "banned: 1, duplicate: 1" in r.output
-    assert [d["reasons"] for d in _decisions(out)] == [[], ["banned"], ["duplicate"]]
+    assert r.exit_code == 1, r.output  # three records: the manual sample is under size and unreviewed
+    decisions = _decisions(out)
+    assert [d["kept"] for d in decisions] == [True, False, True]
+    assert decisions[1]["reasons"] == ["duplicate:data:data.jsonl:1"] and "duplicate: 1" in r.output
+    filtered = (out / "filtered" / "data.jsonl").read_text(encoding="utf-8")
+    assert "13812345678" not in filtered and "138****5678" in filtered  # PI redacted in the filtered corpus
+    for name in ("report.json", "report.html", "report.pdf", "manual-sample.xlsx"):
+        assert (out / name).stat().st_size > 0, name
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["conforms"] is False and report["sources"][0]["id"] == "data"
     r = CliRunner().invoke(app, ["corpus", "audit", "--in", str(data), "--out", str(out), "--steps", "slow"])
     assert r.exit_code != 0
-
-
-def test_cli_missing_module_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hegui.cli.corpus import _module
-    from hegui.errors import ConfigError
-
-    monkeypatch.setitem(sys.modules, "hegui.corpus.nothere", None)
-    with pytest.raises(ConfigError, match="not available"):
-        _module("hegui.corpus.nothere")

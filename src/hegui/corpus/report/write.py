@@ -77,6 +77,21 @@ def write_pages(report: Mapping[str, Any], out_dir: Path, *, langs: Iterable[str
     return paths
 
 
+def source_entries(totals: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The audit's per-source totals (``hegui.corpus.audit.SourceTotals``) as the report reads them:
+    ``{"type", "licence", "licence_evidence_ok", ...}`` — evidence counts only when its hash was verified."""
+    out: dict[str, Mapping[str, Any]] = {}
+    for sid, t in totals.items():
+        if isinstance(t, Mapping):
+            out[sid] = t
+            continue
+        info = dict(getattr(t, "info", {}) or {})
+        out[sid] = {**info, "type": getattr(t, "type", info.get("type", "unknown")),
+                    "licence": getattr(t, "licence", info.get("licence", "unknown")),
+                    "licence_evidence_ok": info.get("licence_evidence") == "verified"}
+    return out
+
+
 def write_report(result_or_paths: Any, out_dir: Path | None = None, *,
                  sources: Mapping[str, Mapping[str, Any]] | None = None,
                  profile: str | Path | CorpusProfile = DEFAULT_PROFILE, seed: int = 0,
@@ -91,7 +106,7 @@ def write_report(result_or_paths: Any, out_dir: Path | None = None, *,
     out = Path(out_dir) if out_dir is not None else decisions.parent
     out.mkdir(parents=True, exist_ok=True)
     if sources is None:
-        sources = getattr(result_or_paths, "sources", None) or {}
+        sources = source_entries(getattr(result_or_paths, "sources", None) or {})
     inputs = inputs if inputs is not None else getattr(result_or_paths, "inputs", None)
     engine = engine if engine is not None else getattr(result_or_paths, "engine", None)
     report = build_corpus_report(decisions, sources=sources, profile=profile, seed=seed, manual_verdicts=manual_verdicts,
