@@ -5,13 +5,13 @@ See docs/annotation.md."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from hegui.cli.common import actor, services
 
 console = Console()
 app = typer.Typer(help="Annotation QA: rules, annotators, batches, agreement, export / 数据标注质量管理",
@@ -24,19 +24,6 @@ for sub, name in ((rules_app, "rules"), (annotator_app, "annotator"), (batch_app
                   (agreement_app, "agreement")):
     app.add_typer(sub, name=name)
 ConfigOpt = typer.Option(None, "--config", "-c", help="path to hegui.toml")
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-def _services(config: Optional[Path]):  # noqa: ANN202
-    from hegui.cli.main import _services as services
-
-    return services(config)
 
 
 def _read(path: Path) -> bytes:
@@ -72,9 +59,9 @@ def rules_add(file: Path = typer.Argument(..., help="rules document (.md .txt .h
     """Record a rules document (hashed and checked). / 登记标注规则文件（计算摘要并检查覆盖）。"""
     from hegui.annotation import rules
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = rules.add(s, actor=_actor(), kind=kind, version=version, effective_on=effective, file_name=file.name,
+        row = rules.add(s, actor=actor(), kind=kind, version=version, effective_on=effective, file_name=file.name,
                         data=_read(file), approved_by=approved_by)
         console.print(f"rules 规则 [bold]{row.id}[/] {row.kind} v{row.version} sha256 {row.sha256[:16]}… "
                       f"{'approved 已批准' if row.approved_at else 'not approved 未批准'}", soft_wrap=True)
@@ -89,9 +76,9 @@ def rules_approve(rules_id: str = typer.Argument(...), by: str = typer.Option(..
     """Approve a recorded rules document. / 批准标注规则。"""
     from hegui.annotation import rules
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = rules.approve(s, rules_id, approved_by=by, actor=_actor())
+        row = rules.approve(s, rules_id, approved_by=by, actor=actor())
         console.print(f"rules 规则 {row.id} approved by 批准人 {row.approved_by}")
 
 
@@ -100,7 +87,7 @@ def rules_list(config: Optional[Path] = ConfigOpt) -> None:
     """Rules documents and their check results. / 标注规则及检查结果。"""
     from hegui.annotation import rules
 
-    sv = _services(config)
+    sv = services(config)
     table = Table("id", "kind 类型", "version 版本", "effective 生效", "approved 批准", "in force 现行", "check 检查")
     with sv.db.session() as s:
         live = {k: getattr(rules.current(s, k), "id", None) for k in rules.KINDS}
@@ -145,9 +132,9 @@ def annotator_add(code: str = typer.Argument(..., help="operator's id, not a nam
     """Add an annotator with roles. / 登记标注人员及角色。"""
     from hegui.annotation import annotators
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = annotators.add(s, actor=_actor(), code=code, initials=initials, roles=role)
+        row = annotators.add(s, actor=actor(), code=code, initials=initials, roles=role)
         console.print(f"annotator 标注人员 [bold]{row.code}[/] roles 角色 {', '.join(row.roles)}")
 
 
@@ -158,9 +145,9 @@ def annotator_train(code: str = typer.Argument(...), course: str = typer.Option(
     """Record a training session. / 登记培训。"""
     from hegui.annotation import annotators
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = annotators.train(s, code, actor=_actor(), course=course, hours=hours, held_on=date or None)
+        row = annotators.train(s, code, actor=actor(), course=course, hours=hours, held_on=date or None)
         console.print(f"training 培训 recorded 已登记: {code} {row.held_on} {row.hours:g} h", soft_wrap=True)
 
 
@@ -170,9 +157,9 @@ def annotator_test(code: str = typer.Argument(...), score: float = typer.Option(
     """Record a qualification test against the configured pass mark. / 登记考核成绩。"""
     from hegui.annotation import annotators
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = annotators.record_test(s, code, actor=_actor(), score=score, taken_on=date or None,
+        row = annotators.record_test(s, code, actor=actor(), score=score, taken_on=date or None,
                                      pass_mark=sv.settings.annotation.pass_mark)
         verdict = "[green]passed 合格[/]" if row.passed else "[red]failed 不合格[/]"
         console.print(f"test 考核 {code}: {row.score:.3f} (pass mark 合格线 {row.pass_mark:.3f}) {verdict}")
@@ -183,9 +170,9 @@ def annotator_deactivate(code: str = typer.Argument(...), config: Optional[Path]
     """Departed staff: revoke access. / 离岗：撤销权限。"""
     from hegui.annotation import annotators
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        annotators.deactivate(s, code, actor=_actor())
+        annotators.deactivate(s, code, actor=actor())
         console.print(f"annotator 标注人员 {code} deactivated 已停用")
 
 
@@ -194,7 +181,7 @@ def annotator_list(config: Optional[Path] = ConfigOpt) -> None:
     """The roster with qualification state. / 标注人员名册。"""
     from hegui.annotation import annotators
 
-    sv = _services(config)
+    sv = services(config)
     table = Table("code 编号", "initials 缩写", "roles 角色", "qualification 考核", "last test 最近考核", "score 成绩",
                   "re-exam by 复考期限", "training h 学时")
     with sv.db.session() as s:
@@ -217,9 +204,9 @@ def batch_add(name: str = typer.Argument(...), kind: str = typer.Option(..., "--
     """Add a batch. / 登记标注批次。"""
     from hegui.annotation import batches
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = batches.add(s, actor=_actor(), name=name, kind=kind, item_count=items, items_ref=items_file,
+        row = batches.add(s, actor=actor(), name=name, kind=kind, item_count=items, items_ref=items_file,
                           safety_items=safety_items)
         console.print(f"batch 批次 [bold]{row.name}[/] {row.kind}, {row.item_count} items 条")
 
@@ -231,9 +218,9 @@ def batch_assign(name: str = typer.Argument(...), code: str = typer.Argument(...
     """Assign an annotator (separation of duties enforced). / 分配标注人员（职责分离）。"""
     from hegui.annotation import batches
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        batches.assign(s, name, code, role, actor=_actor(), reexam_months=sv.settings.annotation.reexam_months)
+        batches.assign(s, name, code, role, actor=actor(), reexam_months=sv.settings.annotation.reexam_months)
         console.print(f"{code} → batch 批次 {name} as 角色 {role}")
 
 
@@ -245,9 +232,9 @@ def batch_sample(name: str = typer.Argument(...), aql: float = typer.Option(...,
     from hegui.annotation import batches
     from hegui.fileio import write_atomic
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        p, picks = batches.sample(s, name, actor=_actor(), aql=aql)
+        p, picks = batches.sample(s, name, actor=actor(), aql=aql)
     console.print(f"plan 抽样方案: lot 批量 {p.lot_size}, code letter 字码 {p.code_letter}"
                   f"{'→' + p.plan_letter if p.plan_letter != p.code_letter else ''}, n = {p.sample_size}, "
                   f"Ac {p.ac} / Re {p.re} (AQL {p.aql}, {p.standard})", soft_wrap=True)
@@ -265,9 +252,9 @@ def batch_accept(name: str = typer.Argument(...), defects: int = typer.Option(..
     """Record the sample's defects → accept / reject / discard. / 登记抽检结果并判定。"""
     from hegui.annotation import batches
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = batches.inspect(s, name, actor=_actor(), inspected_by=by, defects=defects, safety_failed=safety_failed,
+        row = batches.inspect(s, name, actor=actor(), inspected_by=by, defects=defects, safety_failed=safety_failed,
                               aql=aql)
         p = row.plan
         console.print(f"AQL {p['aql']}: {row.defects} defects 不合格 vs Ac {p['ac']} → {row.aql_decision}", soft_wrap=True)
@@ -282,7 +269,7 @@ def batch_list(config: Optional[Path] = ConfigOpt) -> None:
     """Batches with κ and decisions. / 批次及一致性、验收结论。"""
     from hegui.annotation import batches
 
-    sv = _services(config)
+    sv = services(config)
     table = Table("batch 批次", "kind 类型", "items 条目", "κ", "agreement 一致率", "plan 方案", "defects 不合格",
                   "state 状态")
     with sv.db.session() as s:
@@ -304,9 +291,9 @@ def agreement_import(batch: str = typer.Argument(...), file_a: Path = typer.Argu
     """Two annotators' labels for the same items → Cohen's κ. / 导入双人标注，计算 κ。"""
     from hegui.annotation import batches
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = batches.record_agreement(s, batch, file_a, file_b, actor=_actor())
+        row = batches.record_agreement(s, batch, file_a, file_b, actor=actor())
         k = "undefined 无法计算 (one label only)" if row.kappa is None else f"{row.kappa:.3f}"
         console.print(f"batch 批次 {batch}: {row.items} items 条, κ = {k}, agreement 一致率 {row.percent:.1%}")
         for c in row.detail["confusion"][:10]:
@@ -322,9 +309,9 @@ def coverage_cmd(file: Path = typer.Argument(..., help="safety labels CSV/JSONL:
     """GB/T 45674 8.1: ≥ 200 safety items per risk, ≥ 3 % of the set. / 安全标注覆盖检查。"""
     from hegui.annotation import coverage
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        _, r = coverage.record(s, file, annotated_total=total, actor=_actor())
+        _, r = coverage.record(s, file, annotated_total=total, actor=actor())
     console.print(f"8.1 b: {r.safety_items}/{r.annotated_total} = {r.share:.2%} (≥ 3 %: {'yes 是' if r.share_ok else 'no 否'})")
     console.print(f"8.1 a: risks under 200 不足 200 条的风险: "
                   f"{', '.join(f'{k}={v}' for k, v in r.short.items()) or 'none 无'}", soft_wrap=True)
@@ -337,7 +324,7 @@ def export_cmd(out: Path = typer.Option(..., "--out", help="output folder"), con
     """The filing's annotation-rules attachment. / 导出备案“标注规则”附件。"""
     from hegui.annotation.export import export
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
         files = export(s, out, reexam_months=sv.settings.annotation.reexam_months)
     for f in files:

@@ -48,7 +48,7 @@ def dossier(kind: str = typer.Option(..., "--kind", help="algorithm | model | re
             json_out: bool = typer.Option(False, "--json", help="machine-readable output"),
             config: Optional[Path] = ConfigOpt) -> None:
     """Build the filing dossier from live data, or --check it. / 生成备案材料，或检查缺失项。"""
-    from hegui.filing import Track, blocking, build, run_pieces
+    from hegui.filing import Track, build, run_pieces
 
     try:
         track = Track(kind)

@@ -4,13 +4,13 @@ reviews. Every change is audited. See docs/governance.md."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from hegui.cli.common import actor, services
 
 console = Console()
 app = typer.Typer(help="Management records: incidents, drills, reviews, regulator orders, algorithm reviews / "
@@ -26,19 +26,6 @@ for sub, name in ((incident_app, "incident"), (drill_app, "drill"), (review_app,
 ConfigOpt = typer.Option(None, "--config", "-c", help="path to hegui.toml")
 RefOpt = typer.Option(None, "--ref", help="content id, case id, takedown… (repeatable) / 关联记录")
 EvidenceOpt = typer.Option(None, "--evidence", help="file, link or record id (repeatable) / 证据")
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-def _services(config: Optional[Path]):  # noqa: ANN202
-    from hegui.cli.main import _services as services
-
-    return services(config)
 
 
 def _t(value) -> str:  # noqa: ANN001
@@ -64,9 +51,9 @@ def incident_open(kind: str = typer.Option(..., "--kind", help="illegal_content 
     """Register an incident; prints its report deadline. / 登记安全事件并显示报告期限。"""
     from hegui.governance import incidents
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = incidents.open_incident(s, actor=_actor(), kind=kind, severity=severity, summary=summary,
+        row = incidents.open_incident(s, actor=actor(), kind=kind, severity=severity, summary=summary,
                                       refs=ref or (), detected_at=detected,
                                       report_hours=sv.settings.governance.report_hours)
         console.print(f"incident 事件 [bold]{row.id}[/] detected 已登记; report to the regulator by 须于 "
@@ -84,9 +71,9 @@ def incident_advance(incident_id: str = typer.Argument(..., help="incident id / 
     """Move an incident along its state machine (audited). / 推进事件状态（记入审计日志）。"""
     from hegui.governance import incidents
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = incidents.advance(s, incident_id, to, actor=_actor(), note=note, refs=ref or (), at=at)
+        row = incidents.advance(s, incident_id, to, actor=actor(), note=note, refs=ref or (), at=at)
         console.print(f"incident 事件 {row.id} → [bold]{row.state}[/]")
 
 
@@ -96,7 +83,7 @@ def incident_list(open_only: bool = typer.Option(False, "--open", help="open inc
     """The incident register. / 事件登记簿。"""
     from hegui.governance import incidents
 
-    sv = _services(config)
+    sv = services(config)
     table = Table("id", "kind 类型", "severity 级别", "state 状态", "detected 发现", "report due 报告期限", "reported 已报告")
     with sv.db.session() as s:
         for r in incidents.listing(s, open_only=open_only):
@@ -111,7 +98,7 @@ def incident_show(incident_id: str = typer.Argument(...), config: Optional[Path]
     """One incident with its timeline. / 显示事件详情与时间线。"""
     from hegui.governance import incidents
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
         r = incidents.get(s, incident_id)
         console.print(f"[bold]{r.id}[/] {r.kind} / {r.severity} — state 状态 [bold]{r.state}[/]", soft_wrap=True)
@@ -136,9 +123,9 @@ def drill_add(date: str = typer.Option(..., "--date", help="YYYY-MM-DD"),
     """Record an emergency drill. / 记录应急演练。"""
     from hegui.governance import drills
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = drills.add(s, actor=_actor(), held_on=date, scenario=scenario, participants=participant,
+        row = drills.add(s, actor=actor(), held_on=date, scenario=scenario, participants=participant,
                          findings=findings)
         console.print(f"drill 演练 [bold]{row.id}[/] recorded 已记录 ({row.held_on})")
 
@@ -148,7 +135,7 @@ def drill_list(config: Optional[Path] = ConfigOpt) -> None:
     """Emergency drills. / 应急演练记录。"""
     from hegui.governance import drills
 
-    sv = _services(config)
+    sv = services(config)
     table = Table("id", "date 日期", "scenario 场景", "participants 参与人", "findings 发现")
     with sv.db.session() as s:
         for r in drills.listing(s):
@@ -167,9 +154,9 @@ def review_add(kind: str = typer.Option(..., "--kind", help="ethics | security")
     """Record an ethics or security review. / 记录科技伦理或安全评审。"""
     from hegui.governance import reviews
 
-    sv = _services(config)
+    sv = services(config)
     with sv.db.session() as s:
-        row = reviews.add(s, actor=_actor(), kind=kind, subject=subject, reviewers=reviewer, conclusion=conclusion,
+        row = reviews.add(s, actor=actor(), kind=kind, subject=subject, reviewers=reviewer, conclusion=conclusion,
                           reviewed_on=date, conditions=conditions, evidence=evidence or ())
         console.print(f"review 评审 [bold]{row.id}[/] recorded 已记录: {row.conclusion}")
 
@@ -179,7 +166,7 @@ def review_list(config: Optional[Path] = ConfigOpt) -> None:
     """Ethics and security reviews. / 评审记录。"""
     from hegui.governance import reviews
 
-    sv = _services(config)
+    sv = services(config)
     table = Table("id", "date 日期", "kind 类型", "subject 对象", "reviewers 评审人", "conclusion 结论", "evidence 证据")
     with sv.db.session() as s:
         for r in reviews.listing(s):

@@ -13,7 +13,8 @@ EvidenceOpt = typer.Option(None, "--evidence", help="file, link or record id (re
 
 
 def register(order_app: typer.Typer, algo_app: typer.Typer) -> None:
-    from hegui.cli.ops import _actor, _services, _t, console
+    from hegui.cli.common import actor as _actor, services as _services
+    from hegui.cli.ops import _t, console
 
     @order_app.command("add")
     def order_add(authority: str = typer.Option(..., "--authority", help="issuing authority / 发出机关"),

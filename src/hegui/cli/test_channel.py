@@ -6,7 +6,6 @@ Every command is audited (hash-chained log); the key is printed once and never s
 
 from __future__ import annotations
 
-import getpass
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -14,6 +13,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from hegui.cli.common import actor, services
 
 console = Console()
 app = typer.Typer(help="Regulator test channels (filing §9) / 监管测试通道（备案测试账号）", no_args_is_help=True)
@@ -23,19 +23,6 @@ ConfigOpt = typer.Option(None, "--config", "-c", help="path to hegui.toml")
 class Safety(str, Enum):
     on = "on"
     off = "off"
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name for this uid (containers)
-        return "cli"
-
-
-def _services(config: Optional[Path]):  # noqa: ANN202
-    from hegui.cli.main import _services as services
-
-    return services(config)
 
 
 def _note_expired(s) -> None:  # noqa: ANN001
@@ -60,11 +47,11 @@ def create(name: str = typer.Option(..., "--name", help="channel name, e.g. cac-
     from hegui.identity import test_channels
     from hegui.records import audit
 
-    services = _services(config)
-    with services.db.session() as s:
-        row, key = test_channels.create(s, name=name, safety=safety is Safety.on, issued_by=_actor(), days=days,
+    svc = services(config)
+    with svc.db.session() as s:
+        row, key = test_channels.create(s, name=name, safety=safety is Safety.on, issued_by=actor(), days=days,
                                         allow_ips=allow_ip or (), note=note)
-        audit.append(s, _actor(), "test_channel.created", f"test_channel:{row.id}", test_channels.audit_detail(row))
+        audit.append(s, actor(), "test_channel.created", f"test_channel:{row.id}", test_channels.audit_detail(row))
         expires = test_channels.aware(row.expires_at).strftime("%Y-%m-%d %H:%M UTC")
     console.print(f"test channel 测试通道 [bold]{name}[/] ({row.id}) safety 安全策略 [bold]{safety.value}[/], "
                   f"expires 到期 {expires}", soft_wrap=True)
@@ -83,8 +70,8 @@ def list_channels(config: Optional[Path] = ConfigOpt) -> None:
     """List test channels and their state. / 列出测试通道及其状态。"""
     from hegui.identity import test_channels
 
-    services = _services(config)
-    with services.db.session() as s:
+    svc = services(config)
+    with svc.db.session() as s:
         _note_expired(s)
         rows = test_channels.listing(s)
         table = Table(title="test channels 测试通道")
@@ -108,10 +95,10 @@ def revoke(channel: str = typer.Argument(..., help="channel id or name / 通道 
     from hegui.identity import test_channels
     from hegui.records import audit
 
-    services = _services(config)
-    with services.db.session() as s:
-        row, _ = test_channels.revoke(s, channel, _actor())
-        audit.append(s, _actor(), "test_channel.revoked", f"test_channel:{row.id}", test_channels.audit_detail(row))
+    svc = services(config)
+    with svc.db.session() as s:
+        row, _ = test_channels.revoke(s, channel, actor())
+        audit.append(s, actor(), "test_channel.revoked", f"test_channel:{row.id}", test_channels.audit_detail(row))
     console.print(f"[green]已吊销 revoked[/] {row.name} ({row.id}); other processes stop accepting its key within "
                   f"throttle.api_key_cache_seconds / 其他进程将在密钥缓存时间内停止接受该密钥", soft_wrap=True)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from hegui.assessment.report.gate import finished_at, scan_reports
 from hegui.obligations.register import Finding, Status
+from hegui.obligations.reports import fresh_or_stale, missing_report
 from hegui.settings import HeguiSettings
 
 
@@ -31,11 +32,7 @@ def assessment_finding(settings: HeguiSettings, now: dt.datetime | None = None) 
     folder = reports_dir(settings)
     found, problems = scan_reports(folder)
     if not found:
-        if problems:
-            path, why = problems[0]
-            return Finding(Status.NOT_MET, f"安全评估报告无法读取：{path}（{why}）", f"assessment report unreadable: {path} ({why})")
-        return Finding(Status.NOT_MET, f"{folder} 下没有安全评估报告：请运行 hegui assess run",
-                       f"no security-assessment report under {folder}: run hegui assess run")
+        return missing_report(folder, problems, "安全评估报告", "security-assessment report", "hegui assess run")
     path, r = max(found, key=lambda pr: finished_at(pr[1]))  # type: ignore[arg-type, return-value]
     when = finished_at(r)
     assert when is not None  # scan_reports keeps only reports with a valid time
@@ -51,8 +48,4 @@ def assessment_finding(settings: HeguiSettings, now: dt.datetime | None = None) 
                and c.get("status") == "does_not_conform"]
         return Finding(Status.NOT_MET, f"{what_zh}；结论：不符合（{', '.join(map(str, bad)) or '—'}）",
                        f"{what_en}; verdict: does not conform ({', '.join(map(str, bad)) or '—'})")
-    if age > limit:
-        return Finding(Status.NOT_MET, f"{what_zh}；已过期：{age} 天前完成，超过 {limit} 天（assessment.max_age_days），请重新评估",
-                       f"{what_en}; stale: finished {age} days ago, more than {limit} (assessment.max_age_days): re-assess")
-    return Finding(Status.MET, f"{what_zh}；结论：符合（{age} 天前，≤ {limit} 天）",
-                   f"{what_en}; verdict: conforms ({age} days ago, ≤ {limit})")
+    return fresh_or_stale(what_zh, what_en, age, limit, "assessment.max_age_days")

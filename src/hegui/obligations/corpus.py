@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hegui.obligations.register import Finding, Status
+from hegui.obligations.reports import fresh_or_stale, missing_report
 from hegui.settings import HeguiSettings
 
 
@@ -30,11 +31,8 @@ def corpus_report_finding(settings: HeguiSettings, now: dt.datetime | None = Non
     folder = corpus_reports_dir(settings)
     found, problems = scan_corpus_reports(folder)
     if not found:
-        if problems:
-            path, why = problems[0]
-            return Finding(Status.NOT_MET, f"语料审计报告无法读取：{path}（{why}）", f"corpus audit report unreadable: {path} ({why})")
-        return Finding(Status.NOT_MET, f"{folder} 下没有训练语料审计报告：请运行 hegui corpus audit --out <该目录下的子目录>",
-                       f"no training-corpus audit report under {folder}: run hegui corpus audit --out <a folder there>")
+        return missing_report(folder, problems, "训练语料审计报告", "training-corpus audit report",
+                              "hegui corpus audit --out <a folder there / 该目录下的子目录>")
     path, r = max(found, key=lambda pr: (report_time(pr[1]), str(pr[0])))  # type: ignore[arg-type, return-value]
     when = report_time(r)
     assert when is not None  # scan_corpus_reports keeps only reports with a valid time
@@ -53,10 +51,4 @@ def corpus_report_finding(settings: HeguiSettings, now: dt.datetime | None = Non
             probs = [{"zh": f"不可用来源：{', '.join(bad) or '—'}", "en": f"unusable sources: {', '.join(bad) or '—'}"}]
         return Finding(Status.NOT_MET, f"{what_zh}；结论：不符合（{'；'.join(str(p.get('zh', '')) for p in probs)}）",
                        f"{what_en}; verdict: does not conform ({'; '.join(str(p.get('en', '')) for p in probs)})")
-    limit = settings.corpus.max_age_days
-    if age > limit:
-        return Finding(Status.NOT_MET, f"{what_zh}；已过期：{age} 天前生成，超过 {limit} 天（corpus.max_age_days），请重新审计",
-                       f"{what_en}; stale: generated {age} days ago, more than {limit} (corpus.max_age_days): re-audit")
-    return Finding(Status.MET, f"{what_zh}；结论：符合（{age} 天前，≤ {limit} 天）",
-                   f"{what_en}; verdict: conforms ({age} days ago, ≤ {limit})")
-
+    return fresh_or_stale(what_zh, what_en, age, settings.corpus.max_age_days, "corpus.max_age_days")

@@ -6,7 +6,7 @@ atomically and 0600 — reports hold the model's answers (as hegui's other expor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +22,20 @@ def report_json(report: Mapping[str, Any]) -> str:
 
 
 def write_pages(report: Mapping[str, Any], out_dir: Path, *, langs: Iterable[str] = ("zh", "en"),
-                pdf: bool = True) -> list[Path]:
-    """``report.html`` / ``report.pdf`` (zh) and ``report.<lang>.html`` / ``.pdf`` for the others."""
+                pdf: bool = True, html_of: Callable[..., str] | None = None,
+                pdf_of: Callable[[str, Path], Path] | None = None) -> list[Path]:
+    """``report.html`` / ``report.pdf`` (zh) and ``report.<lang>.html`` / ``.pdf`` for the others.
+    ``html_of`` / ``pdf_of`` render another kind of report (the corpus audit's) the same way."""
     from hegui.assessment.report.render import render_html, render_pdf
 
+    html_of, pdf_of = html_of or render_html, pdf_of or render_pdf
     paths = []
     for lang in langs:
         stem = "report" if lang == "zh" else f"report.{lang}"
-        html = render_html(report, lang=lang)
+        html = html_of(report, lang=lang)
         paths.append(write_atomic(out_dir / f"{stem}.html", html, mode=FILE_MODE))
         if pdf:
-            paths.append(render_pdf(html, out_dir / f"{stem}.pdf"))
+            paths.append(pdf_of(html, out_dir / f"{stem}.pdf"))
     return paths
 
 

@@ -65,16 +65,11 @@ def _texts(out_dir: Path, ids: set[str]) -> dict[str, str]:
 def write_pages(report: Mapping[str, Any], out_dir: Path, *, langs: Iterable[str] = ("zh", "en"),
                 pdf: bool = True) -> list[Path]:
     """``report.html``/``.pdf`` (zh) and ``report.<lang>.html``/``.pdf`` for the others."""
+    from hegui.assessment.report.write import write_pages as write_report_pages
     from hegui.corpus.report.render import render_corpus_html, render_corpus_pdf
 
-    paths = []
-    for lang in langs:
-        stem = "report" if lang == "zh" else f"report.{lang}"
-        html = render_corpus_html(report, lang=lang)
-        paths.append(write_atomic(out_dir / f"{stem}.html", html, mode=FILE_MODE))
-        if pdf:
-            paths.append(render_corpus_pdf(html, out_dir / f"{stem}.pdf"))
-    return paths
+    return write_report_pages(report, out_dir, langs=langs, pdf=pdf, html_of=render_corpus_html,
+                              pdf_of=render_corpus_pdf)
 
 
 def source_entries(totals: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
