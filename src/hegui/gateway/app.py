@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from hegui.gateway import errors
 from hegui.gateway.metrics import GatewayMetrics, MetricsMiddleware
 from hegui.gateway.middleware.body_limit import BodyLimitMiddleware
+from hegui.gateway.middleware.request_id import RequestIdMiddleware
 from hegui.gateway.routers import admin, openai, public, users
 
 if TYPE_CHECKING:
@@ -71,4 +72,5 @@ def create_app(services: Services, *, migrate: bool = True,
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.server.max_body_bytes,
                        per_path=app.state.body_limits)
+    app.add_middleware(RequestIdMiddleware)  # outermost: the 413 above carries the id too
     return app

@@ -56,7 +56,9 @@ class BodyLimitMiddleware:
         for name, value in scope.get("headers", []):
             if name == b"accept-language" and value.lower().startswith(b"zh"):
                 lang = "zh"
-        body = json.dumps({"error": {"type": "invalid_request_error", "param": None, **err.to_dict(lang)}},
+        request_id = (scope.get("state") or {}).get("request_id")
+        body = json.dumps({"error": {"type": "invalid_request_error", "param": None, **err.to_dict(lang),
+                                     "request_id": request_id}},
                           ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})

@@ -37,7 +37,7 @@ class ReadImages(Step):
         prompt = body.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
             raise ValidationFailed(detail="'prompt' must be a non-empty string")
-        if (body.get("response_format") or "b64_json") not in ("b64_json", "url"):
+        if (body.get("response_format") or "url") not in ("b64_json", "url"):  # OpenAI's default: url
             raise ValidationFailed(detail="response_format must be 'b64_json' or 'url'")
         model = ex.record.model = body.get("model") or DEFAULT_MODEL
         ex.upstream = self.services.router.for_model(model)

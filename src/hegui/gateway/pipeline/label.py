@@ -91,7 +91,7 @@ class Label(Step):
         if ex.status != "ok":  # refused or taken down: nothing leaves, nothing is labelled
             return
         sv, content_id = self.services, ex.record.content_id
-        fmt = ex.body.get("response_format") or "b64_json"
+        fmt = ex.body.get("response_format") or "url"  # OpenAI's default; served by GET /v1/outputs/<id>.png
         for i, raw in enumerate(ex.images):
             item_id = content_id if i == 0 else f"{content_id}.{i}"
             labelled = await label_image(sv, raw, item_id)

@@ -42,8 +42,10 @@ class ClosingStreamingResponse(StreamingResponse):
 def _exchange(request: Request, endpoint: str, caller: Caller) -> Exchange:
     """The request's exchange; its body is read by the pipeline's first step, so a request that
     fails from there on leaves a record. A test channel comes from the key alone."""
+    given = getattr(request.state, "request_id", None)  # made by RequestIdMiddleware
     ex = Exchange(endpoint=endpoint, app_id=caller.app_id, lang=lang_of(request), read_body=request.body,
-                  external_user=request.headers.get("x-hegui-user"), channel=caller.channel)
+                  external_user=request.headers.get("x-hegui-user"), channel=caller.channel,
+                  **({"request_id": given} if given else {}))
     request.state.request_id = ex.request_id
     return ex
 
