@@ -4,14 +4,11 @@ import base64
 import io
 
 import pytest
-from openai import OpenAI, PermissionDeniedError
+from openai import PermissionDeniedError
 from PIL import Image
 
-
-@pytest.fixture
-def sdk(gateway):
-    return OpenAI(base_url="http://testserver/v1", api_key=gateway.api_key, http_client=gateway.client,
-                  max_retries=0)
+# the ``sdk`` fixture (an unchanged OpenAI client over the gateway) is in tests/gateway/conftest.py;
+# test_sdk_shapes.py checks each response and error shape the SDK parses
 
 
 def test_chat_carries_label_and_content_id(gateway, sdk):

@@ -80,6 +80,18 @@ async def list_models(request: Request):
                                        for m, owner in services.router.models()]}
 
 
+@router.get("/v1/models/{model_id}")
+async def retrieve_model(request: Request, model_id: str):
+    """One model, as ``client.models.retrieve(id)`` asks for it; 404 for a model not served."""
+    services = services_of(request)
+    await caller_of(request, model_endpoint=True)
+    for m, owner in services.router.models():
+        if m == model_id:
+            return {"id": m, "object": "model", "created": int(time.time()), "owned_by": owner}
+    raise NotFound(message_en=f"unknown model '{model_id}'; see GET /v1/models",
+                   message_zh=f"未知模型 '{model_id}'，可用模型见 GET /v1/models")
+
+
 _OUTPUT_NAME = re.compile(r"^(hgc-[0-9a-f]{32})(?:\.\d+)?\.png$")
 
 
