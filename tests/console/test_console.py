@@ -29,7 +29,10 @@ def _audit(con):
 @pytest.mark.parametrize("role", ["admin", "reviewer", "auditor"])
 def test_every_page_renders_for_every_role(console, role):
     c = console.login(role)
-    for path in GET_PAGES:
+    console.gw.verified_user("page-user")
+    with console.gw.services.db.session() as s:
+        uid = s.scalar(select(EndUser.id).where(EndUser.external_id == "page-user"))
+    for path in [*GET_PAGES, f"/console/users/{uid}"]:
         r = c.get(path)
         assert r.status_code == 200, (path, r.text[:500])
         assert r.headers["x-content-type-options"] == "nosniff"

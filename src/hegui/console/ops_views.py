@@ -11,6 +11,7 @@ from hegui.cases import sanctions, takedown
 from hegui.cases.models import Sanction
 from hegui.console.auth import ADMIN, ALL, WORK, action, actor, page, services_of
 from hegui.console.packs import PackStore
+from hegui.console.user_state import user_state
 from hegui.errors import NotFound, ValidationFailed
 from hegui.records import audit
 from hegui.storage.base import utcnow
@@ -127,8 +128,9 @@ def user_detail(request: Request, user_id: str):
                 raise NotFound(detail=f"end user {user_id}")
             rows = list(s.scalars(select(Sanction).where(Sanction.user_id == user_id).order_by(Sanction.starts_at.desc())))
             act = {x.id for x in sanctions.active(s, user_id)}
+            st = user_state(s, user, sv.agreement)
         return render(request, "user.html", sess=sess, user=user, sanctions=rows, active=act, today=dt.date.today(),
-                      kinds=sanctions.KINDS, functions=sanctions.FUNCTIONS)
+                      kinds=sanctions.KINDS, functions=sanctions.FUNCTIONS, st=st)
 
     return page(request, ALL, show)
 
