@@ -14,10 +14,11 @@ from starlette.concurrency import run_in_threadpool
 
 from hegui.errors import ValidationFailed
 from hegui.gateway.deps import app_id_of, json_body, lang_of, services_of
+from hegui.gateway.routers import users_openapi as doc
 from hegui.records import audit
 from hegui.storage.models import EndUser
 
-router = APIRouter(prefix="/v1/hegui")
+router = APIRouter(prefix="/v1/hegui", tags=[doc.TAG])
 
 
 def user_view(u: EndUser) -> dict[str, Any]:
@@ -54,7 +55,7 @@ async def _with_user(request: Request, external_id: str, action: str,
     return await run_in_threadpool(run)
 
 
-@router.post("/users")
+@router.post("/users", **doc.REGISTER)
 async def register(request: Request):
     services = services_of(request)
     app_id = await app_id_of(request)
@@ -69,7 +70,7 @@ async def register(request: Request):
     return await run_in_threadpool(run)
 
 
-@router.get("/users/{external_id}")
+@router.get("/users/{external_id}", **doc.GET_USER)
 async def get_user(request: Request, external_id: str):
     services = services_of(request)
     app_id = await app_id_of(request)
@@ -81,7 +82,7 @@ async def get_user(request: Request, external_id: str):
     return await run_in_threadpool(run)
 
 
-@router.post("/users/{external_id}/verify/mobile")
+@router.post("/users/{external_id}/verify/mobile", **doc.MOBILE)
 async def start_mobile(request: Request, external_id: str):
     phone = _str(await json_body(request), "phone")
     identity = services_of(request).identity
@@ -90,7 +91,7 @@ async def start_mobile(request: Request, external_id: str):
                             before=lambda app_id: identity.before_sms(app_id, external_id, phone))
 
 
-@router.post("/users/{external_id}/verify/mobile/confirm")
+@router.post("/users/{external_id}/verify/mobile/confirm", **doc.MOBILE_CONFIRM)
 async def confirm_mobile(request: Request, external_id: str):
     body = await json_body(request)
     ch, code, phone = _str(body, "challenge_id"), _str(body, "code"), _str(body, "phone")
@@ -98,7 +99,7 @@ async def confirm_mobile(request: Request, external_id: str):
                             lambda sv, s, u: sv.identity.confirm_mobile(s, u, ch, code, phone) and None)
 
 
-@router.post("/users/{external_id}/verify/id-card")
+@router.post("/users/{external_id}/verify/id-card", **doc.ID_CARD)
 async def verify_id_card(request: Request, external_id: str):
     body = await json_body(request)
     number, name = _str(body, "id_number"), body.get("name") if isinstance(body.get("name"), str) else None
@@ -108,35 +109,35 @@ async def verify_id_card(request: Request, external_id: str):
                             before=lambda app_id: identity.before_id_check(app_id, external_id))
 
 
-@router.post("/users/{external_id}/verify/uscc")
+@router.post("/users/{external_id}/verify/uscc", **doc.USCC)
 async def verify_uscc(request: Request, external_id: str):
     code = _str(await json_body(request), "uscc")
     return await _with_user(request, external_id, "identity.verified.uscc",
                             lambda sv, s, u: sv.identity.verify_uscc(s, u, code) and None)
 
 
-@router.post("/users/{external_id}/verify/national")
+@router.post("/users/{external_id}/verify/national", **doc.NATIONAL)
 async def verify_national(request: Request, external_id: str):
     token = _str(await json_body(request), "token")
     return await _with_user(request, external_id, "identity.verified.national",
                             lambda sv, s, u: sv.identity.verify_national(s, u, token) and None)
 
 
-@router.get("/agreement")
+@router.get("/agreement", **doc.AGREEMENT)
 async def agreement(request: Request):
     a = services_of(request).agreement
     return {"version": a.version, "hash": a.text_hash, "zh": a.zh, "en": a.en,
             "text": a.text(lang_of(request))}
 
 
-@router.post("/users/{external_id}/agreement")
+@router.post("/users/{external_id}/agreement", **doc.ACCEPT)
 async def accept_agreement(request: Request, external_id: str):
     version = _str(await json_body(request), "version")
     return await _with_user(request, external_id, "agreement.accepted",
                             lambda sv, s, u: sv.identity.accept_agreement(s, u, sv.agreement, version) and None)
 
 
-@router.post("/users/{external_id}/guardian-consent")
+@router.post("/users/{external_id}/guardian-consent", **doc.GUARDIAN)
 async def guardian_consent(request: Request, external_id: str):
     number = _str(await json_body(request), "guardian_id_number")
     identity = services_of(request).identity
@@ -145,7 +146,7 @@ async def guardian_consent(request: Request, external_id: str):
                             before=lambda app_id: identity.before_id_check(app_id, external_id))
 
 
-@router.put("/users/{external_id}/training-opt-out")
+@router.put("/users/{external_id}/training-opt-out", **doc.OPT_OUT)
 async def training_opt_out(request: Request, external_id: str):
     flag = (await json_body(request)).get("opt_out")
     if not isinstance(flag, bool):
