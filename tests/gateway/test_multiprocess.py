@@ -49,7 +49,7 @@ def _config(tmp_path: Path, url: str) -> Path:
 
 
 def _prepare(cfg: Path) -> dict:
-    """What an operator does once before starting the fleet: migrate, make an operator and keys."""
+    """An operator and an app with keys, made beside the running fleet (as ``hegui admin`` would)."""
     from hegui.app import build_services
     from hegui.identity import admins, apps
     from hegui.settings import load_settings
@@ -71,15 +71,17 @@ def _prepare(cfg: Path) -> dict:
 
 
 def _start(cfg: Path, port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "hegui.cli.main", "serve", "-c", str(cfg), "--port", str(port),
-                             "--log-level", "WARNING"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    with open(cfg.parent / f"serve-{port}.log", "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "hegui.cli.main", "serve", "-c", str(cfg), "--port",
+                                 str(port), "--log-level", "WARNING"], stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen, deadline: float) -> None:
     while time.time() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"gateway {base} exited with {proc.returncode}")
+            log = Path(proc.args[5]).parent / f"serve-{proc.args[7]}.log"
+            pytest.fail(f"gateway {base} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                 return
@@ -91,14 +93,16 @@ def _wait_healthy(base: str, proc: subprocess.Popen, deadline: float) -> None:
 
 def test_two_gateways_share_one_postgresql(tmp_path, pg_url):
     cfg = _config(tmp_path, pg_url)
-    prep = _prepare(cfg)
     ports = [_free_port(), _free_port()]
+    # both start at once on an empty database and an empty var/: one migrates, one creates the
+    # admin, one secret key is made (the others wait or read it)
     procs = [_start(cfg, p) for p in ports]
     try:
         a, b = (f"http://127.0.0.1:{p}" for p in ports)
         deadline = time.time() + 45
         for base, proc in zip((a, b), procs):
             _wait_healthy(base, proc, deadline)
+        prep = _prepare(cfg)
         _exercise(a, b, prep, cfg, pg_url)
     finally:
         for proc in procs:
@@ -180,12 +184,15 @@ def _exercise(a: str, b: str, prep: dict, cfg: Path, pg_url: str) -> None:
     try:
         with engine.connect() as conn:
             stored = {row[0] for row in conn.execute(text("SELECT content_id FROM usage_records"))}
-            issued = conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'app.key_issued'"))
+            issued = conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'app.key_issued' "
+                                      "AND target = :t"), {"t": f"app:{prep['app_id']}"})
+            admins = conn.scalar(text("SELECT count(*) FROM admin_users"))
             seqs = [row[0] for row in conn.execute(text("SELECT seq FROM audit_log ORDER BY seq"))]
     finally:
         engine.dispose()
     assert set(acked) <= stored, f"{len(set(acked) - stored)} acknowledged outputs have no usage record"
     assert issued == 6
+    assert admins == 2  # "admin" made by one of the two first starts, "ops" by the test
     assert seqs == list(range(1, len(seqs) + 1))
     done = subprocess.run([sys.executable, "-m", "hegui.cli.main", "audit", "verify", "-c", str(cfg)],
                           capture_output=True, text=True, timeout=60)
