@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from hegui import codes
 from hegui.fileio import write_atomic
@@ -51,6 +51,8 @@ def _from_stored(data: dict) -> FirstRun:
 def bootstrap(services: Services, *, demo: bool) -> FirstRun | None:
     path = Path(services.settings.var_dir) / "first-run.json"
     with services.db.session() as s:
+        if s.get_bind().dialect.name == "postgresql":  # processes starting at once: one creates the admin
+            s.execute(text("SELECT pg_advisory_xact_lock(7283003)"))
         has_admin = (s.scalar(select(func.count()).select_from(AdminUser)) or 0) > 0
         if has_admin:
             if path.exists():

@@ -220,6 +220,9 @@ class IdentitySettings(_Section):
     # "" = the development checksum-only verifier when demo_model is on, otherwise none;
     # "module:attribute" = a factory ``(settings) -> IdCardVerifier`` for the operator's real check
     id_card_verifier: str = ""
+    # "" = the development sender that logs codes when demo_model is on, otherwise none (mobile
+    # verification refused, 503); "module:attribute" = a factory ``(settings) -> SmsSender``
+    sms_sender: str = ""
 
 
 class AssessmentSettings(_Section):

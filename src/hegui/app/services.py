@@ -21,7 +21,7 @@ from hegui.hooks import EnforcementHooks
 from hegui.identity.agreement import Agreement, current_agreement
 from hegui.identity.apps import KeyAuthenticator
 from hegui.identity.crypto import KeyRing, load_or_create_secret
-from hegui.identity.sms import LogSmsSender, SmsSender
+from hegui.identity.sms import SmsSender, build_sms_sender
 from hegui.identity.users import IdentityService
 from hegui.labeling.text import TextLabel, TextLabelPosition
 from hegui.moderation.base import Moderator
@@ -123,7 +123,7 @@ def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None 
     db = Database(settings.storage.url, sqlite_synchronous=settings.storage.sqlite_synchronous,
                   pool_size=settings.storage.pool_size)
     keys = KeyRing(load_or_create_secret(settings.security.secret_key, var))
-    sms = sms or LogSmsSender()
+    sms = sms or build_sms_sender(settings)
     if upstreams is None:
         upstreams = [HttpUpstream(u) for u in settings.upstreams]
         if settings.demo_model:

@@ -44,7 +44,13 @@ def desk_of(request: Request) -> CaseDesk:
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The submitter's address: ``X-Forwarded-For`` only from ``throttle.trusted_proxies``, so that
+    behind a reverse proxy the intake limit counts clients, not the proxy."""
+    peer = request.client.host if request.client else None
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        return peer or "unknown"
+    return services.throttle.client_ip(peer, request.headers.get("x-forwarded-for"))
 
 
 def form_token(key: bytes, now: float | None = None) -> str:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hegui.errors import ConfigError
-from hegui.fileio import write_atomic
+from hegui.fileio import fsync_dir, write_atomic
 
 
 def load_or_create_secret(configured: str, var_dir: str | Path) -> bytes:
@@ -31,8 +31,18 @@ def load_or_create_secret(configured: str, var_dir: str | Path) -> bytes:
     path = Path(var_dir) / "secret.key"
     if path.exists():
         return path.read_bytes().strip()
+    # Several processes may start at once on a fresh var/: the first link wins, the others read
+    # its key (os.link never replaces), so no process keeps a key the others do not share.
     key = secrets.token_urlsafe(48).encode()
-    write_atomic(path, key, mode=0o600)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    write_atomic(tmp, key, mode=0o600)
+    try:
+        os.link(tmp, path)
+        fsync_dir(path.parent)
+    except FileExistsError:
+        key = path.read_bytes().strip()
+    finally:
+        tmp.unlink(missing_ok=True)
     return key
 
 

@@ -14,6 +14,16 @@ class IdentityAccountLimit(IdentityError):
     message_en = "This identity already verifies {limit} accounts, the maximum; it cannot verify another"
 
 
+class SmsSenderUnavailable(IdentityError):
+    """No SMS sender is configured outside demo mode, so no code is sent (fail closed)."""
+
+    code = "SMS_SENDER_UNAVAILABLE"
+    http_status = 503
+    message_zh = "未配置短信发送服务（identity.sms_sender），暂不能通过手机号完成实名认证；请联系服务提供者"
+    message_en = ("No SMS sender is configured (identity.sms_sender), so mobile verification is unavailable; "
+                  "contact the provider")
+
+
 class IdVerifierUnavailable(IdentityError):
     """No identity verifier is configured, so no ID number can become verified (fail closed)."""
 
