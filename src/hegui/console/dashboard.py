@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
-from sqlalchemy import func, select, text
+from sqlalchemy import DateTime, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from hegui.cases.models import Case, Sanction
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 TZ = ZoneInfo("Asia/Shanghai")
 DAYS = 30
 TOP_RISKS = 5
+STATUSES = ("ok", "refused", "cut", "error")  # every value UsageRecord.status takes
 LABEL_CHECKS = (("LM-4", "output_labels"), ("LM-5", "implicit_labels"), ("LM-6", "label_inspector"))
 DEADLINE_BUCKETS = ("overdue", "d0_2", "d3_5", "d6_10", "d11_plus", "no_deadline")
 _RISKS_SQL = {  # one row per (day, risk, status) of refused / cut requests, in Beijing days
@@ -42,6 +43,10 @@ _RISKS_SQL = {  # one row per (day, risk, status) of refused / cut requests, in 
                    "count(*) FROM usage_records u, json_array_elements(u.risks::json) j "
                    "WHERE u.created_at >= :since AND u.status IN ('refused', 'cut') GROUP BY d, r, u.status"),
 }
+
+
+_CACHE: dict[int, tuple[float, dict[str, Any]]] = {}
+_LOCK = threading.Lock()
 
 
 @dataclass
@@ -62,18 +67,15 @@ def _day_expr(dialect: str):  # noqa: ANN202
     return func.to_char(UsageRecord.created_at + dt.timedelta(hours=8), "YYYY-MM-DD")
 
 
-def rates(s: Session, now: dt.datetime | None = None, days: int = DAYS) -> Rates:
-    """Aggregate the last ``days`` Beijing days of usage records (two GROUP BY queries)."""
-    now = now or utcnow()
-    today = now.replace(tzinfo=dt.UTC).astimezone(TZ).date() if now.tzinfo is None else now.astimezone(TZ).date()
-    first = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(first, dt.time(), TZ).astimezone(dt.UTC).replace(tzinfo=None)
-    out = Rates(days=[(first + dt.timedelta(days=i)).isoformat() for i in range(days)])
+def _query(s: Session, since: dt.datetime, until: dt.datetime | None, out: Rates) -> None:
+    """Add the counts of ``since <= created_at < until`` to ``out`` (two GROUP BY queries)."""
     dialect = s.get_bind().dialect.name
     day = _day_expr(dialect).label("d")
-    q = (select(day, UsageRecord.status, func.count()).where(UsageRecord.created_at >= since)
-         .group_by(day, UsageRecord.status))
-    for d, status, n in s.execute(q):
+    q = (select(day, UsageRecord.status, func.count())  # index-only on ix_usage_status_time
+         .where(UsageRecord.status.in_(STATUSES), UsageRecord.created_at >= since))
+    if until is not None:
+        q = q.where(UsageRecord.created_at < until)
+    for d, status, n in s.execute(q.group_by(day, UsageRecord.status)):
         d = str(d)
         out.total[d] = out.total.get(d, 0) + n
         if status == "refused":
@@ -82,9 +84,48 @@ def rates(s: Session, now: dt.datetime | None = None, days: int = DAYS) -> Rates
             out.cut[d] = out.cut.get(d, 0) + n
     sql = _RISKS_SQL.get(dialect)
     if sql:
-        for d, r, _status, n in s.execute(text(sql), {"since": since}):
+        stmt = text(_with_until(sql, until is not None)).bindparams(
+            *[bindparam(k, type_=DateTime()) for k in (("since", "until") if until is not None else ("since",))])
+        params = {"since": since, **({"until": until} if until is not None else {})}
+        for d, r, _status, n in s.execute(stmt, params):
             out.by_risk.setdefault(str(r), {})
             out.by_risk[str(r)][str(d)] = out.by_risk[str(r)].get(str(d), 0) + n
+
+
+def _with_until(sql: str, until: bool) -> str:
+    if not until:
+        return sql
+    head, tail = sql.split(" GROUP BY", 1)
+    return f"{head} AND u.created_at < :until GROUP BY{tail}"
+
+
+_PAST: dict[tuple[str, str, str], Rates] = {}  # (database, first day, today) -> closed days' counts
+
+
+def rates(s: Session, now: dt.datetime | None = None, days: int = DAYS) -> Rates:
+    """The last ``days`` Beijing days of usage records. Closed days are counted once per process
+    and day (cached); today's rows are counted on every call, so a page costs one day's rows."""
+    now = now or utcnow()
+    today = now.replace(tzinfo=dt.UTC).astimezone(TZ).date() if now.tzinfo is None else now.astimezone(TZ).date()
+    first = today - dt.timedelta(days=days - 1)
+
+    def utc(d: dt.date) -> dt.datetime:
+        return dt.datetime.combine(d, dt.time(), TZ).astimezone(dt.UTC).replace(tzinfo=None)
+
+    out = Rates(days=[(first + dt.timedelta(days=i)).isoformat() for i in range(days)])
+    key = (str(s.get_bind().url), first.isoformat(), today.isoformat())
+    with _LOCK:
+        past = _PAST.get(key)
+    if past is None:
+        past = Rates(days=out.days)
+        _query(s, utc(first), utc(today), past)
+        with _LOCK:
+            for k in [k for k in _PAST if k[0] == key[0]]:
+                del _PAST[k]
+            _PAST[key] = past
+    out.total, out.refused, out.cut = dict(past.total), dict(past.refused), dict(past.cut)
+    out.by_risk = {r: dict(v) for r, v in past.by_risk.items()}
+    _query(s, utc(today), None, out)
     return out
 
 
@@ -135,8 +176,6 @@ def sanctions_by_kind(s: Session, now: dt.datetime | None = None) -> dict[str, i
     return {str(k): n for k, n in s.execute(q)}
 
 
-_CACHE: dict[int, tuple[float, dict[str, Any]]] = {}
-_LOCK = threading.Lock()
 CACHE_SECONDS = 300
 
 
