@@ -11,7 +11,7 @@ def _cfg(tmp_path, extra=""):
 
 
 def test_check_prints_register(tmp_path):
-    r = CliRunner().invoke(app, ["check", "-c", str(_cfg(tmp_path))], env={"COLUMNS": "200"})
+    r = CliRunner().invoke(app, ["check", "--verbose", "-c", str(_cfg(tmp_path))], env={"COLUMNS": "200"})
     assert r.exit_code == 0, r.output
     assert "obligations register" in r.output and "CSL-21" in r.output and "180" in r.output
     assert "已满足" in r.output and "not_met" in r.output  # no filing number configured

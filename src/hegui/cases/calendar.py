@@ -198,28 +198,15 @@ class WorkingCalendar:
         return d
 
     def startup_check(self, today: dt.date, horizon_days: int = 15) -> list[str]:
-        """Problems to report at start-up, zh and en: operator calendar files that were skipped,
-        and the current or next year not covered (deadlines reaching it are provisional)."""
-        problems = list(self.problems)
-        fix_en = ("Fix: get the State Council's holiday arrangement for {y} (国务院办公厅关于{y}年部分节假日安排的通知), "
-                  "write it as YAML and run `hegui cases calendar import FILE.yaml`; open cases are then recomputed "
-                  "(docs/cases.md).")
-        fix_zh = ("处理：取得国务院办公厅关于 {y} 年部分节假日安排的通知，按 docs/cases.md 整理为 YAML 后执行 "
-                  "`hegui cases calendar import 文件.yaml`，未结案件的暂定期限随即重新计算。")
+        """Problems to report at start-up, one line each: operator calendar files that were
+        skipped, and the current or next year not covered (deadlines reaching it are provisional),
+        as a :class:`~hegui.cases.calendar_notice.Notice` naming the period and the fix."""
+        from hegui.cases.calendar_notice import gap_notice
+
+        problems: list[str] = list(self.problems)
         for y in self.uncovered_ahead(today):
-            if y == today.year:
-                en = (f"working-day calendar does not cover {y} (covered: {self._covered()}): every deadline is "
-                      f"PROVISIONAL — weekends only, no {y} public holidays or make-up working days assumed. ")
-                zh = (f"工作日历未覆盖 {y} 年（已覆盖：{self._covered()}）：所有办理期限均为暂定期限，仅按周末计算，"
-                      f"未计入 {y} 年法定节假日和调休上班日。")
-            else:
-                first = self.first_provisional_receipt(y, horizon_days)
-                en = (f"working-day calendar does not cover {y} yet: deadlines reaching into {y} (cases received "
-                      f"from {first} on, {horizon_days}-working-day limit) are PROVISIONAL — weekends only, no {y} "
-                      f"public holidays or make-up working days assumed. ")
-                zh = (f"工作日历尚未覆盖 {y} 年：跨入 {y} 年的办理期限（{first} 起受理、{horizon_days} 个工作日期限的案件）"
-                      f"为暂定期限，仅按周末计算，未计入 {y} 年法定节假日和调休上班日。")
-            problems.append(zh + fix_zh.format(y=y) + " / " + en + fix_en.format(y=y))
+            first = None if y == today.year else self.first_provisional_receipt(y, horizon_days)
+            problems.append(gap_notice(y, first))
         return problems
 
 

@@ -72,7 +72,7 @@ def install(app: FastAPI, services: Services, *, authenticate: Callable[[Request
     desk = CaseDesk(services)
     desk.calendar_notes = desk.check_calendar(today)
     for note in desk.calendar_notes:
-        log.warning(note)
+        log.warning("%s", note)  # one line each: the provisional period and the fix
     app.state.case_desk = desk
     intake = desk.config.intake
     app.state.body_limits["/complaints"] = intake.max_files * intake.max_file_bytes * 4 // 3 + 1_000_000

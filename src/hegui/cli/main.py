@@ -10,7 +10,6 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from hegui.errors import HeguiError
 
@@ -86,30 +85,20 @@ def serve(config: Optional[Path] = ConfigOpt, host: Optional[str] = typer.Option
 
 
 @app.command()
-def check(config: Optional[Path] = ConfigOpt, json_out: bool = typer.Option(False, "--json")) -> None:
+def check(config: Optional[Path] = ConfigOpt, json_out: bool = typer.Option(False, "--json"),
+          verbose: bool = typer.Option(False, "--verbose", "-v", help="full bilingual table / 完整双语表格"),
+          lang: Optional[str] = typer.Option(None, "--lang", help="zh | en (reasons in the compact view)")) -> None:
     """Print the obligations register with live evidence. / 打印合规义务清单及其证据。"""
+    from hegui.cli import check as view
     from hegui.obligations.register import evaluate
 
     version, rows = evaluate(_services(config))
     if json_out:
-        import json
-
-        print(json.dumps([{"id": r.duty.id, "article": r.duty.article, "duty_en": r.duty.duty_en,
-                           "duty_zh": r.duty.duty_zh, "status": r.finding.status.value,
-                           "reason_en": r.finding.reason_en, "reason_zh": r.finding.reason_zh} for r in rows],
-                         ensure_ascii=False, indent=1))
-        return
-    table = Table(title=f"hegui 合规义务清单 obligations register v{version}", show_lines=False)
-    for col in ("ID", "条款 Article", "义务 Duty", "状态 Status", "依据 Evidence"):
-        table.add_column(col, overflow="fold")
-    colors = {"met": "green", "not_met": "red", "not_applicable": "dim", "not_implemented": "yellow"}
-    for r in rows:
-        st = r.finding.status
-        table.add_row(r.duty.id, r.duty.article, f"{r.duty.duty_zh}\n{r.duty.duty_en}",
-                      f"[{colors[st.value]}]{st.zh}\n{st.value}[/]", f"{r.finding.reason_zh}\n{r.finding.reason_en}")
-    console.print(table)
-    counts = {s: sum(1 for r in rows if r.finding.status.value == s) for s in colors}
-    console.print(" · ".join(f"{k}: {v}" for k, v in counts.items()))
+        print(view.as_json(rows))
+    elif verbose:
+        view.verbose(console, version, rows)
+    else:
+        view.compact(console, version, rows, lang if lang in ("zh", "en") else view.default_lang())
 
 
 @audit_app.command("verify")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections import Counter
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -136,21 +135,19 @@ def dashboard(request: Request):
     sv = services_of(request)
 
     def show(sess):
+        from hegui.console import dashboard as dash
+        from hegui.web.render import lang_of, strings
+
         since = utcnow() - dt.timedelta(hours=24)
         with sv.db.session() as s:
             by_status = dict(s.execute(select(UsageRecord.status, func.count()).where(UsageRecord.created_at >= since)
                                        .group_by(UsageRecord.status)).all())
-            risks: Counter[str] = Counter()
-            for rs in s.scalars(select(UsageRecord.risks).where(UsageRecord.created_at >= since).limit(20000)):
-                for r in rs or []:
-                    risks[str(r.get("id"))] += 1
             cases = dict(s.execute(select(Case.status, func.count()).group_by(Case.status)).all())
-        alerts = request.app.state.case_desk.alerts()
-        live_off = channel_views.live_safety_off(sv)
-        return render(request, "dashboard.html", sess=sess, by_status=by_status, risks=risks.most_common(15),
-                      live_off=live_off,
-                      cases=cases, alerts=alerts, webhook=bool(request.app.state.case_desk.config.webhook_url),
-                      calendar_notes=request.app.state.case_desk.calendar_notes)
+        desk = request.app.state.case_desk
+        lang, table = lang_of(request), strings()
+        charts = dash.build(sv, lambda k: table.get(k, {}).get(lang, k), lang, desk.today())
+        return render(request, "dashboard.html", sess=sess, by_status=by_status, live_off=channel_views.live_safety_off(sv),
+                      cases=cases, alerts=desk.alerts(), webhook=bool(desk.config.webhook_url), **charts)
 
     return page(request, ALL, show)
 

@@ -123,7 +123,8 @@ class UsageRecord(Base):
     """One row per gateway request, success or failure (CSL network log, ≥ 6 months)."""
 
     __tablename__ = "usage_records"
-    __table_args__ = (Index("ix_usage_user_time", "user_id", "created_at"),)
+    __table_args__ = (Index("ix_usage_user_time", "user_id", "created_at"),
+                      Index("ix_usage_status_time", "status", "created_at"))  # dashboard rates per day
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     request_id: Mapped[str] = mapped_column(String(40), index=True)
     content_id: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
