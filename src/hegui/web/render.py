@@ -36,6 +36,18 @@ def strings() -> dict[str, dict[str, str]]:
     return yaml.safe_load((_ROOT / "console" / "i18n.yaml").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=512)
+def risk_name(risk_id: str, lang: str) -> str:
+    """The TC260-003 Annex A name of ``risk_id`` in ``lang`` ("" when the id is not in the taxonomy)."""
+    from hegui.moderation.taxonomy import default_taxonomy
+
+    try:
+        risk = default_taxonomy().risk(risk_id)
+    except (KeyError, ValueError, LookupError):
+        return ""
+    return risk.name_zh if lang == "zh" else risk.name_en
+
+
 def lang_of(request: Request) -> str:
     q = request.query_params.get("lang") or request.cookies.get("hegui_lang")
     if q in ("zh", "en"):
@@ -54,8 +66,13 @@ def render(request: Request, template: str, code: int = 200, **ctx: Any) -> HTML
         """A stored status or action code in the page's language (the code itself when unknown)."""
         return table.get(f"v.{code}", {}).get(lang, str(code))
 
+    def rn(risk_id: object) -> str:
+        """A risk's name from the taxonomy in the page's language ("" for ids outside it)."""
+        return risk_name(str(risk_id), lang)
+
     other = "en" if lang == "zh" else "zh"
-    html = ENV.get_template(template).render(request=request, lang=lang, t=t, tv=tv, other_lang=other, **ctx)
+    html = ENV.get_template(template).render(request=request, lang=lang, t=t, tv=tv, rn=rn, other_lang=other,
+                                             **ctx)
     resp = HTMLResponse(html, status_code=code)
     if request.query_params.get("lang") in ("zh", "en"):
         resp.set_cookie("hegui_lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
