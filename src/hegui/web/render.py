@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -12,6 +13,7 @@ import yaml
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 _ROOT = resources.files("hegui")
 _TZ = ZoneInfo("Asia/Shanghai")
@@ -29,6 +31,27 @@ def _local(t: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 ENV.filters["local"] = _local
+
+# commands, paths, setting keys, snake_case and CamelCase identifiers inside a sentence
+_CODE = re.compile(r"hegui(?:[ \t]+(?:--?[\w-]+|[a-z][\w-]*|[A-Z]{2,}|[\w.-]+\.ya?ml))+"
+                   r"|(?<![\w/])/[\w.\-/]+[\w/]"
+                   r"|\b[A-Za-z_][\w-]*(?:(?:\.|\[\]\.)[A-Za-z_][\w-]*)+"
+                   r"|\b[a-z]+(?:_[a-z0-9]+)+\b"
+                   r"|\b[A-Z][a-z]+[A-Z]\w*(?:=\w+)?")
+
+
+def _codes(text: object) -> Markup:
+    """``text`` escaped, with the commands, paths and identifiers in it marked as ``<code>`` (they
+    stay as they are in either language)."""
+    out, last, raw = [], 0, str(text or "")
+    for m in _CODE.finditer(raw):
+        out += [escape(raw[last:m.start()]), Markup("<code>"), escape(m.group(0)), Markup("</code>")]
+        last = m.end()
+    out.append(escape(raw[last:]))
+    return Markup("").join(out)
+
+
+ENV.filters["codes"] = _codes
 
 
 @lru_cache(maxsize=1)
