@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
@@ -38,9 +39,12 @@ def review_queue(request: Request):
                 q = q.where(ReviewItem.status == "pending")
             items = list(s.scalars(q))
             texts = {i.id: sv.keys.unseal(i.text_enc, b"review").decode() if i.text_enc else "" for i in items}
+            content_ids = dict(s.execute(select(UsageRecord.id, UsageRecord.content_id).where(
+                UsageRecord.id.in_([i.record_id for i in items if i.record_id]))).all())
             if items:
                 audit.append(s, actor(sess), "review.viewed", "review_queue", {"items": len(items)})
-        return render(request, "review.html", sess=sess, items=items, texts=texts, show_all=show_all)
+        return render(request, "review.html", sess=sess, items=items, texts=texts, show_all=show_all,
+                      content_ids=content_ids)
 
     return page(request, ALL, show)
 
@@ -51,18 +55,22 @@ async def review_decide(request: Request, item_id: str):
 
     def run(sess, form):
         decision = form.get("decision")
-        if decision not in ("approve", "block", "blocklist"):
-            raise ValidationFailed(detail="decision must be approve, block or blocklist")
+        if decision not in ("approve", "block", "blocklist", "confirm"):
+            raise ValidationFailed(detail="decision must be approve, block, blocklist or confirm")
         with sv.db.session() as s:
             item = s.get(ReviewItem, item_id)
             if item is None:
                 raise NotFound(detail=f"review item {item_id}")
             if item.status != "pending":
                 raise ValidationFailed(message_en="this item was already decided", message_zh="该条目已处理")
-            item.status = "approved" if decision == "approve" else "blocked"
+            if decision == "confirm" and item.reason == "flag":
+                raise ValidationFailed(message_en="only a refusal or a cut can be confirmed",
+                                       message_zh="只有拒答或截断的条目可以确认")
+            item.status = {"approve": "approved", "confirm": "confirmed"}.get(decision, "blocked")
             item.decided_by, item.decided_at = sess.username, utcnow()
             item.note = form.get("note")[:2000] or None
-            detail = {"decision": decision, "direction": item.direction}
+            detail = {"decision": decision, "direction": item.direction, "reason": item.reason,
+                      "record": item.record_id}
             if decision == "block" and item.direction == "output" and item.record_id:
                 rec = s.get(UsageRecord, item.record_id)
                 if rec is not None and rec.content_id and rec.taken_down_at is None:
@@ -166,27 +174,79 @@ async def sanction_lift(request: Request, sanction_id: str):
 
 
 # -- records search ----------------------------------------------------------------------------
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 100
+
+
+def _cursor(rec: UsageRecord) -> str:
+    return f"{rec.created_at.isoformat()}~{rec.id}"
+
+
+def _parse_cursor(raw: str) -> tuple[dt.datetime, str]:
+    when, _, rid = raw.partition("~")
+    try:
+        return dt.datetime.fromisoformat(when), rid[:32]
+    except ValueError as exc:
+        raise ValidationFailed(message_en="bad page cursor", message_zh="翻页参数无效") from exc
+
+
+def records_page(s, qp, size: int) -> tuple[list[UsageRecord], str | None, str | None]:  # noqa: ANN001
+    """One page of usage records, newest first, by keyset on ``(created_at, id)`` (index
+    ``ix_usage_created_id``; no OFFSET, so a deep page costs what the first does). Returns the
+    rows and the cursors of the older (``after``) and newer (``before``) pages, or None."""
+    stmt = select(UsageRecord)
+    if qp.get("record"):
+        stmt = stmt.where(UsageRecord.id == qp["record"][:32])
+    if qp.get("user"):
+        ids = list(s.scalars(select(EndUser.id).where(EndUser.external_id == qp["user"])))
+        stmt = stmt.where(UsageRecord.user_id.in_(ids or [qp["user"]]))
+    if qp.get("content_id"):
+        stmt = stmt.where(UsageRecord.content_id == qp["content_id"].split(".")[0])
+    if qp.get("status"):
+        stmt = stmt.where(UsageRecord.status == qp["status"])
+    if qp.get("channel") == "any":  # regulator test channels' requests (security-requirements §9)
+        stmt = stmt.where(UsageRecord.test_channel_id.is_not(None))
+    elif qp.get("channel") == "off":
+        stmt = stmt.where(UsageRecord.safety_off.is_(True))
+    at, rid = UsageRecord.created_at, UsageRecord.id
+    if qp.get("before"):  # the newer page: walk up, then show newest first
+        t, i = _parse_cursor(qp["before"])
+        stmt = stmt.where(at >= t, (at > t) | (rid > i)).order_by(at.asc(), rid.asc())
+        rows = list(s.scalars(stmt.limit(size + 1)))
+        more_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        return rows, (_cursor(rows[-1]) if rows else None), (_cursor(rows[0]) if rows and more_newer else None)
+    if qp.get("after"):
+        t, i = _parse_cursor(qp["after"])
+        stmt = stmt.where(at <= t, (at < t) | (rid < i))
+    rows = list(s.scalars(stmt.order_by(at.desc(), rid.desc()).limit(size + 1)))
+    more_older = len(rows) > size
+    rows = rows[:size]
+    older = _cursor(rows[-1]) if rows and more_older else None
+    newer = _cursor(rows[0]) if rows and qp.get("after") else None
+    return rows, older, newer
+
+
 @router.get("/records")
 def records(request: Request):
     sv = services_of(request)
     qp = request.query_params
+    try:
+        size = max(1, min(MAX_PAGE_SIZE, int(qp.get("n") or PAGE_SIZE)))
+    except ValueError:
+        size = PAGE_SIZE
+    keep = {k: v for k, v in qp.items() if k not in ("after", "before", "lang") and v}
+
+    def link(**cursor: str) -> str:
+        return "/console/records?" + urlencode({**keep, **cursor})
 
     def show(sess):
         with sv.db.session() as s:
-            stmt = select(UsageRecord).order_by(UsageRecord.created_at.desc()).limit(100)
-            if qp.get("user"):
-                ids = list(s.scalars(select(EndUser.id).where(EndUser.external_id == qp["user"])))
-                stmt = stmt.where(UsageRecord.user_id.in_(ids or [qp["user"]]))
-            if qp.get("content_id"):
-                stmt = stmt.where(UsageRecord.content_id == qp["content_id"].split(".")[0])
-            if qp.get("status"):
-                stmt = stmt.where(UsageRecord.status == qp["status"])
-            if qp.get("channel") == "any":  # regulator test channels' requests (security-requirements §9)
-                stmt = stmt.where(UsageRecord.test_channel_id.is_not(None))
-            elif qp.get("channel") == "off":
-                stmt = stmt.where(UsageRecord.safety_off.is_(True))
-            rows = list(s.scalars(stmt))
-        return render(request, "records.html", sess=sess, rows=rows, qp=qp)
+            rows, older, newer = records_page(s, qp, size)
+            ids = [r.id for r in rows]
+            with_content = set(s.scalars(select(UsageContent.record_id).where(UsageContent.record_id.in_(ids))))
+        return render(request, "records.html", sess=sess, rows=rows, qp=qp, with_content=with_content,
+                      older=link(after=older) if older else None, newer=link(before=newer) if newer else None,
+                      first=link() if (qp.get("after") or qp.get("before")) else None)
 
     return page(request, ALL, show)
 

@@ -32,7 +32,7 @@ def corpus_report_finding(settings: HeguiSettings, now: dt.datetime | None = Non
     found, problems = scan_corpus_reports(folder)
     if not found:
         return missing_report(folder, problems, "训练语料审计报告", "training-corpus audit report",
-                              "hegui corpus audit --out <a folder there / 该目录下的子目录>")
+                              "hegui corpus audit --out DIR")
     path, r = max(found, key=lambda pr: (report_time(pr[1]), str(pr[0])))  # type: ignore[arg-type, return-value]
     when = report_time(r)
     assert when is not None  # scan_corpus_reports keeps only reports with a valid time

@@ -81,7 +81,7 @@ def training_opt_out_finding(sv: Services) -> Finding:
 
 def biometric_consent_finding(sv: Services) -> Finding:
     return Finding(Status.NOT_IMPLEMENTED,
-                   "编辑人脸、人声等生物识别信息前的单独同意尚未实现（issue 14）：hegui 目前不识别生物识别编辑请求，"
+                   "编辑人脸、人声等生物识别信息前的单独同意尚未实现（待第 14 号议题）：hegui 目前不识别生物识别编辑请求，"
                    "也不记录被编辑者的单独同意；提供此类功能前须自行取得并留存单独同意",
                    "separate consent before editing biometric information (face, voice) is not built yet (issue 14): "
                    "hegui neither recognises biometric-editing requests nor records the edited person's separate "

@@ -26,6 +26,10 @@ _CROSS_BORDER_EN = ("a security assessment, the standard contract or a PI-protec
                     "are required first (PIPL Arts 38–40)")
 
 
+_ZH = {"storage": "数据存储", "demo model": "演示模型", "local": "本地", "in-process": "进程内",
+       "SQLite file on this server": "本机 SQLite 文件"}  # the zh listing's words (codes stay as they are)
+
+
 def storage_region(settings: HeguiSettings) -> tuple[str, str]:
     """(region, how it was found): the declared ``storage.region``, else 'local' for SQLite or a
     loopback PostgreSQL host, else '' (undeclared)."""
@@ -57,6 +61,7 @@ def localisation_finding(settings: HeguiSettings) -> Finding:
     undeclared = [w for w, r, _ in places if not r]
     outside = [f"{w} ({r})" for w, r, _ in places if r and r not in ("local", home)]
     listing = "; ".join(f"{w}: {r or '?'} ({h})" for w, r, h in places)
+    listing_zh = "；".join(f"{_ZH.get(w, w)}：{_ZH.get(r, r) or '?'}（{_ZH.get(h, h)}）" for w, r, h in places)
     if undeclared or outside:
         parts_zh, parts_en = [], []
         if undeclared:
@@ -65,8 +70,8 @@ def localisation_finding(settings: HeguiSettings) -> Finding:
         if outside:
             parts_zh.append(f"位于 {home} 境外：{', '.join(outside)}，{_CROSS_BORDER_ZH}")
             parts_en.append(f"outside {home}: {', '.join(outside)}; {_CROSS_BORDER_EN}")
-        return Finding(Status.NOT_MET, "；".join(parts_zh) + f"（{listing}）", "; ".join(parts_en) + f" ({listing})")
-    return Finding(Status.MET, f"数据存储与处理均声明在 {home} 境内（{listing}）",
+        return Finding(Status.NOT_MET, "；".join(parts_zh) + f"（{listing_zh}）", "; ".join(parts_en) + f" ({listing})")
+    return Finding(Status.MET, f"数据存储与处理均声明在 {home} 境内（{listing_zh}）",
                    f"every place data is stored or processed is declared inside {home} ({listing})")
 
 

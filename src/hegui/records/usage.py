@@ -63,6 +63,26 @@ class PendingRecord:
     withheld: str = ""
 
 
+def stopped_item(rec: PendingRecord) -> tuple[str, str, str] | None:
+    """The review item a stopped request adds to the queue: ``(direction, reason, text)``.
+
+    A refused input (``refused``, the prompt), a refused whole answer (``refused``) or a cut
+    stream (``cut``) with what the model generated (the withheld text when kept). A request whose
+    direction was already queued as ``flag`` is not queued twice; errors and blocklist replays of
+    an earlier takedown are not queued (already decided by a person)."""
+    if rec.status == "refused":
+        direction, reason, text = "input", "refused", rec.prompt
+    elif rec.status == "cut":
+        if rec.output_action == "block" and any(r.get("id") == "blocklist" for r in rec.risks):
+            return None
+        direction, reason, text = "output", "cut" if rec.stream else "refused", rec.withheld or rec.output
+    else:
+        return None
+    if any(d == direction for d, _, _ in rec.review):
+        return None
+    return direction, reason, text
+
+
 class RecordWriter:
     def __init__(self, db: Database, keys: KeyRing, content_days: int) -> None:
         self.db = db
@@ -99,8 +119,14 @@ class RecordWriter:
             for direction, risks, text in rec.review:
                 s.add(ReviewItem(record_id=rid, user_id=rec.user_id, direction=direction, risks=risks,
                                  text_enc=self.keys.seal(text, b"review")))
+            if (queued := stopped_item(rec)) is not None:  # refusals and cuts are reviewable too (DS Art 10)
+                direction, reason, text = queued
+                s.add(ReviewItem(record_id=rid, user_id=rec.user_id, direction=direction, reason=reason,
+                                 risks=[r for r in rec.risks if r.get("direction", direction) == direction],
+                                 text_enc=self.keys.seal(text, b"review")))
             if rec.withheld:  # already decided by the gateway: kept, not queued
                 s.add(ReviewItem(record_id=rid, user_id=rec.user_id, direction="output", status="blocked",
+                                 reason="cut" if rec.stream else "refused",
                                  risks=[r for r in rec.risks if r.get("direction") != "input"],
                                  text_enc=self.keys.seal(rec.withheld, b"review"), decided_by=WITHHELD_BY,
                                  decided_at=now, note=WITHHELD_NOTE))

@@ -123,8 +123,11 @@ class UsageRecord(Base):
     """One row per gateway request, success or failure (CSL network log, ≥ 6 months)."""
 
     __tablename__ = "usage_records"
+    # ix_usage_created_id: the console's keyset paging on (created_at, id) and time-range scans;
+    # ix_usage_status_time: the dashboard's rates per day
     __table_args__ = (Index("ix_usage_user_time", "user_id", "created_at"),
-                      Index("ix_usage_status_time", "status", "created_at"))  # dashboard rates per day
+                      Index("ix_usage_created_id", "created_at", "id"),
+                      Index("ix_usage_status_time", "status", "created_at"))
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     request_id: Mapped[str] = mapped_column(String(40), index=True)
     content_id: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
@@ -151,7 +154,7 @@ class UsageRecord(Base):
     taken_down_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     # an anti-dependence reminder went with the answer (Interim Measures Art 10): "reminder"
     notice: Mapped[str | None] = mapped_column(String(16), default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class UsageContent(Base):
@@ -191,13 +194,15 @@ class AdminUser(Base):
 
 
 class ReviewItem(Base):
-    """A ``flag`` decision waiting for a human reviewer (DS Art 10: technical or manual review)."""
+    """A decision for a human reviewer (DS Art 10: technical or manual review): a ``flag`` verdict,
+    or a refused input/output or a cut stream (``reason``), linked to its usage record."""
 
     __tablename__ = "review_queue"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     record_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
     user_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
     direction: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(16), default="flag", server_default="flag")  # flag|refused|cut
     risks: Mapped[list] = mapped_column(JSON, default=list)
     text_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|approved|blocked
