@@ -30,7 +30,7 @@ ALLOWED = {"hegui", "api", "id", "sha", "url", "json", "pdf", "xlsx", "csv", "op
            "postgresql"}
 # The dashboard is being reworked by another part of issue 13 (charts): its findings are reported,
 # not asserted, until that work lands — then set this to True.
-STRICT_DASHBOARD = False
+STRICT_DASHBOARD = True
 
 SCAN = """(lang) => {
   const out = [];

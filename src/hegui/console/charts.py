@@ -128,7 +128,7 @@ def bar_chart(cid: str, title: str, bars: Sequence[Bar], *, fmt: Callable[[float
                    f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" fill="#111">{escape(b.label[:28])}</text>'
                    f'<rect x="{left}" y="{y + 4}" width="{max(w, 1):.1f}" height="{row - 8}" fill="{colour}"/>'
                    f'<text x="{left + w + 4:.1f}" y="{y + 15}" fill="#111">{escape(fmt(b.value))}'
-                   f'{(" " + str(escape(b.note))) if b.note else ""}</text>')
+                   f'{(" <tspan class=" + chr(34) + "data" + chr(34) + ">" + str(escape(b.note)) + "</tspan>") if b.note else ""}</text>')
         if b.target is not None and top_value:
             tx = left + pw * min(b.target / top_value, 1.0)
             out.append(f'<line class="target" x1="{tx:.1f}" x2="{tx:.1f}" y1="{y + 1}" y2="{y + row - 1}" '

@@ -35,6 +35,7 @@ ENV.filters["local"] = _local
 # commands, paths, setting keys, snake_case and CamelCase identifiers inside a sentence
 _CODE = re.compile(r"hegui(?:[ \t]+(?:--?[\w-]+|[a-z][\w-]*|[A-Z]{2,}|[\w.-]+\.ya?ml))+"
                    r"|(?<![\w/])/[\w.\-/]+[\w/]"
+                   r"|\b[A-Za-z][\w.-]*/[\w.\-/]*\w"  # a relative path: docs/cases.md
                    r"|\b[A-Za-z_][\w-]*(?:(?:\.|\[\]\.)[A-Za-z_][\w-]*)+"
                    r"|\b[a-z]+(?:_[a-z0-9]+)+\b"
                    r"|\b[A-Z][a-z]+[A-Z]\w*(?:=\w+)?")
