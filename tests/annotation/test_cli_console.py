@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from typer.testing import CliRunner
 
 from hegui.annotation import annotators, batches
 from hegui.cli.main import app
-from tests.console.conftest import Console, csrf_of
+from tests.console.conftest import console, csrf_of  # noqa: F401 - console is the fixture
 
 
 def _cfg(tmp_path):
@@ -69,14 +68,6 @@ def test_cli_flow(tmp_path):
     r = _run(cfg, "export", "--out", str(tmp_path / "out"))
     assert r.exit_code == 0 and (tmp_path / "out" / "summary.html").is_file()
     assert "A1f" not in (tmp_path / "out" / "roster.csv").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def console(gateway):
-    con = Console(gateway)
-    yield con
-    for c in con.clients:
-        c.close()
 
 
 def test_console_page_and_inspection(console):

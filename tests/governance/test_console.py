@@ -6,20 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from hegui.governance import incidents, orders
 from hegui.storage.models import AuditEntry
-from tests.console.conftest import Console, csrf_of
-
-
-@pytest.fixture
-def console(gateway):
-    con = Console(gateway)
-    yield con
-    for c in con.clients:
-        c.close()
+from tests.console.conftest import console, csrf_of  # noqa: F401 - console is the fixture
 
 
 def test_page_lists_registers_and_highlights_overdue_and_suspension(console):
