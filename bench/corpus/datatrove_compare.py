@@ -5,7 +5,8 @@
 
 datatrove is not a hegui dependency: install it from PyPI into a separate virtualenv, never into
 hegui's, e.g. ``python3 -m venv --system-site-packages /tmp/dtvenv && /tmp/dtvenv/bin/pip install
-datatrove`` (tested with datatrove 0.10.1). The datatrove run uses that interpreter with hegui's
+datatrove tokenizers 'xxhash<4'`` (tested with datatrove 0.10.1: its dedup package imports
+``tokenizers``, MinHash needs ``xxhash``, and xxhash 4 refuses the ``str`` datatrove hashes). The datatrove run uses that interpreter with hegui's
 ``src`` in front of ``sys.path`` and the site-packages of the interpreter running this script *after*
 datatrove's own (so hegui's dependencies — datasketch, opencc, the moderation packs — are found,
 and datatrove's pins win where both have a package).
@@ -38,7 +39,8 @@ What is not:
   punctuation and digits folded), and it keeps one record per *cluster* (transitive: A~B, B~C drops
   B and C). hegui: 128 permutations, LSH at 0.8 with each candidate verified (estimated Jaccard ≥
   0.8), NFKC + case folding, first usable record in (source, file, line) order kept, not
-  transitive; exact duplicates by SHA-256 first. Kept counts may therefore differ slightly.
+  transitive; exact duplicates by SHA-256 first. Kept counts therefore differ, a lot on this
+  near-duplicate-heavy synthetic corpus (13-word vocabulary).
 * hegui's FingerprintStep (MinHash per record, in the workers) is replaced by datatrove's signature
   stage; hegui's passes run on the driver, datatrove's buckets run as 14 tasks.
 * hegui also writes what datatrove does not: ``decisions.jsonl`` (every record's findings and
