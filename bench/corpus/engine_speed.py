@@ -138,6 +138,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--keep", type=Path, help="corpus folder to reuse / keep")
+    ap.add_argument("--local-workers", default="1,2", help="comma-separated worker counts of the local runs")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hegui-bench-"))
     folder = a.keep or tmp
@@ -150,8 +151,8 @@ def main() -> None:
         path, n = write_corpus(folder, a.gb)
     print(f"corpus {path.stat().st_size / 1e9:.3f} GB, {n} records (prepared in {time.monotonic() - t:.1f} s); "
           f"steps={a.steps}; cpus={os.cpu_count()}")
-    runs = [("local", 1, lambda: LocalEngine(workers=1, batch_size=a.batch_size)),
-            ("local", 2, lambda: LocalEngine(workers=2, batch_size=a.batch_size))]
+    runs = [("local", w, lambda w=w: LocalEngine(workers=w, batch_size=a.batch_size))
+            for w in (int(x) for x in a.local_workers.split(","))]
     if not a.no_ray:
         def ray_engine() -> RayEngine:  # started inside the measured run: its processes count
             import ray
