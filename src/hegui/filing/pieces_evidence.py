@@ -53,17 +53,8 @@ def assessment(d: Dossier, track: Track) -> Built:
         bad = [str(c.get("clause")) for c in clauses if c.get("status") == "does_not_conform"]
         problems_zh.append(f"结论为不符合（{', '.join(bad) or '—'}）")
         problems_en.append(f"the verdict is does-not-conform ({', '.join(bad) or '—'})")
-    if age is not None and age > d.settings.assessment.max_age_days:
-        problems_zh.append(f"报告已 {age} 天，超过 {d.settings.assessment.max_age_days} 天")
-        problems_en.append(f"the report is {age} days old, more than {d.settings.assessment.max_age_days}")
-    if "report.pdf" not in files:
-        problems_zh.append("运行目录中没有 report.pdf")
-        problems_en.append("no report.pdf in the run folder")
-    if problems_zh:
-        return Built(PieceStatus.FLAGGED, files, doc, f"{path}：" + "；".join(problems_zh),
-                     f"{path}: " + "; ".join(problems_en), FIX_ASSESS[0], FIX_ASSESS[1], attach)
-    return Built(PieceStatus.OK, files, doc, f"最新报告 {path}（符合）", f"latest report {path} (conforms)",
-                 attach_pdf=attach)
+    return _report_built(path, files, doc, attach, (problems_zh, problems_en), age, d.settings.assessment.max_age_days,
+                         FIX_ASSESS, ("最新报告", "latest report"))
 
 
 def keyword_rows(d: Dossier) -> tuple[list[tuple[str, str, str, str]], Any, list[str]]:
@@ -187,17 +178,8 @@ def corpus_audit(d: Dossier, track: Track) -> Built:
         probs = [p for p in r.get("problems", []) if isinstance(p, dict)]
         problems_zh.append("结论为不符合（" + ("；".join(str(p.get("zh", "")) for p in probs) or "—") + "）")
         problems_en.append("the verdict is does-not-conform (" + ("; ".join(str(p.get("en", "")) for p in probs) or "—") + ")")
-    if age is not None and age > d.settings.corpus.max_age_days:
-        problems_zh.append(f"报告已 {age} 天，超过 {d.settings.corpus.max_age_days} 天")
-        problems_en.append(f"the report is {age} days old, more than {d.settings.corpus.max_age_days}")
-    if "report.pdf" not in files:
-        problems_zh.append("审计目录中没有 report.pdf")
-        problems_en.append("no report.pdf in the audit folder")
-    if problems_zh:
-        return Built(PieceStatus.FLAGGED, files, doc, f"{path}：" + "；".join(problems_zh),
-                     f"{path}: " + "; ".join(problems_en), FIX_CORPUS[0], FIX_CORPUS[1], attach)
-    return Built(PieceStatus.OK, files, doc, f"最新语料审计报告 {path}（符合）", f"latest corpus audit report {path} (conforms)",
-                 attach_pdf=attach)
+    return _report_built(path, files, doc, attach, (problems_zh, problems_en), age, d.settings.corpus.max_age_days,
+                         FIX_CORPUS, ("最新语料审计报告", "latest corpus audit report"))
 
 
 def base_models(d: Dossier, track: Track) -> Built:
@@ -226,3 +208,18 @@ def base_models(d: Dossier, track: Track) -> Built:
     return Built(PieceStatus.OK, files, doc, f"{len(ups)} 个上游均已声明", f"all {len(ups)} upstream(s) declared")
 
 
+def _report_built(path: Any, files: Any, doc: Any, attach: Any, problems: tuple[list[str], list[str]],
+                  age: int | None, max_age: int, fix: tuple[str, str], latest: tuple[str, str]) -> Built:
+    """A report-backed piece: flagged on any problem, on age past ``max_age`` or without its PDF."""
+    problems_zh, problems_en = problems
+    if age is not None and age > max_age:
+        problems_zh.append(f"报告已 {age} 天，超过 {max_age} 天")
+        problems_en.append(f"the report is {age} days old, more than {max_age}")
+    if "report.pdf" not in files:
+        problems_zh.append("报告目录中没有 report.pdf")
+        problems_en.append("no report.pdf in the report folder")
+    if problems_zh:
+        return Built(PieceStatus.FLAGGED, files, doc, f"{path}：" + "；".join(problems_zh),
+                     f"{path}: " + "; ".join(problems_en), fix[0], fix[1], attach)
+    return Built(PieceStatus.OK, files, doc, f"{latest[0]} {path}（符合）", f"{latest[1]} {path} (conforms)",
+                 attach_pdf=attach)
