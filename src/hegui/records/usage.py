@@ -56,6 +56,7 @@ class PendingRecord:
     test_channel_id: str | None = None  # a regulator test channel's request (security-requirements §9)
     notice: str | None = None  # an anti-dependence reminder went with the answer (Interim Measures Art 10)
     safety_off: bool = False  # its moderation was bypassed (the verdicts say so); labels were not
+    consent_id: str | None = None  # the likeness consent a face/voice synthesis relied on (DS Art 14(2))
     review: list[tuple[str, list[dict], str]] = field(default_factory=list)  # (direction, risks, text)
     input_verdict: Any = None  # the input Verdict, for the repeat-violator rule
     # what the model generated when the answer was cut (refused, blocked, taken down): not sent,
@@ -107,7 +108,7 @@ class RecordWriter:
                 "prompt_chars": len(rec.prompt), "output_chars": len(rec.output), "upstream_ms": rec.upstream_ms,
                 "total_ms": rec.total_ms, "label": rec.label, "taken_down_at": None, "created_at": now,
                 "test_channel_id": rec.test_channel_id, "safety_off": rec.safety_off,
-                "notice": rec.notice})
+                "notice": rec.notice, "consent_id": rec.consent_id})
             if rec.prompt or rec.output:
                 aad = rid.encode()
                 s.execute(_CONTENT_INSERT, {

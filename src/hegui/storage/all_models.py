@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "hegui.cases.models",
     "hegui.governance.models",
     "hegui.annotation.models",
+    "hegui.likeness.models",
 )
 
 

@@ -154,6 +154,8 @@ class UsageRecord(Base):
     taken_down_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     # an anti-dependence reminder went with the answer (Interim Measures Art 10): "reminder"
     notice: Mapped[str | None] = mapped_column(String(16), default=None)
+    # the likeness consent a face or voice synthesis relied on (Deep Synthesis Art 14(2))
+    consent_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
