@@ -197,3 +197,47 @@ def test_protected_likeness_blocked_unless_the_consent_is_for_it(gateway):
     gateway.services.likeness_matcher = _Matcher("voice", fail=True)
     r = _clone(gateway, linked.id)
     assert r.status_code == 503 and r.json()["error"]["code"] == "LIKENESS_CHECK_FAILED"  # fail closed
+
+
+def test_upstream_seam_forwards_the_form_and_labels_the_answer(gateway_factory, monkeypatch):
+    """A configured upstream gets the multipart form; its answer is labelled like the demo's."""
+    import httpx
+
+    from hegui.gateway.pipeline import likeness
+    from hegui.synthesis import remote
+
+    seen = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen["auth"], seen["body"] = request.headers.get("authorization"), request.read()
+        return httpx.Response(200, content=_speech(40), headers={"content-type": "audio/wav"})
+
+    async def via_mock(url, **kw):  # noqa: ANN001, ANN003, ANN202
+        return await remote.post_form(url, transport=httpx.MockTransport(handler), **kw)
+
+    monkeypatch.setattr(likeness, "post_form", via_mock)
+    gw = gateway_factory(likeness_api={"voice_clone_upstream": "http://clone.internal/v1/clone",
+                                       "upstream_api_key": "sk-up"})
+    gw.verified_user("alice")
+    c = _consent(gw)
+    r = _clone(gw, c["id"], model="real-clone-1", text="hello upstream")
+    assert r.status_code == 200, r.text
+    assert seen["auth"] == "Bearer sk-up" and b"hello upstream" in seen["body"] and b'name="reference"' in seen["body"]
+    from hegui.labeling import read_label
+
+    assert read_label(r.content).verdict == "compliant" and r.headers["X-Hegui-Model"] == "real-clone-1"
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500)
+
+    monkeypatch.setattr(likeness, "post_form",
+                        lambda url, **kw: remote.post_form(url, transport=httpx.MockTransport(broken), **kw))
+    r = _clone(gw, c["id"])
+    assert r.status_code == 502 and r.json()["error"]["code"] == "UPSTREAM_ERROR"
+    assert _records(gw, "voice.clone")[-1].status == "error"
+
+
+def test_no_model_without_demo_or_upstream(gateway_factory):
+    gw = gateway_factory(demo_model=False)  # the model is chosen before the user is admitted
+    r = _clone(gw, "x")
+    assert r.status_code == 404 and "likeness_api.voice_clone_upstream" in r.json()["error"]["message_en"]
