@@ -237,7 +237,6 @@ def test_upstream_seam_forwards_the_form_and_labels_the_answer(gateway_factory, 
     assert _records(gw, "voice.clone")[-1].status == "error"
 
 
-def test_no_model_without_demo_or_upstream(gateway_factory):
-    gw = gateway_factory(demo_model=False)  # the model is chosen before the user is admitted
-    r = _clone(gw, "x")
+def test_no_model_without_demo_or_upstream(gateway):
+    r = _clone(gateway, "x", model="some-real-model")  # not the demo, and no upstream configured
     assert r.status_code == 404 and "likeness_api.voice_clone_upstream" in r.json()["error"]["message_en"]
