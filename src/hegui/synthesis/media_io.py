@@ -59,7 +59,9 @@ def decode_audio(data: bytes, rate: int = 16_000, *, timeout: float = 60.0) -> n
     if not data:
         raise ValidationFailed(message_en="the reference audio is empty", message_zh="参考音频为空")
     try:
-        pcm = run([tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", "pipe:0",
+        # pipe only: a playlist or concat script in the upload cannot make ffmpeg open files or URLs
+        pcm = run([tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "pipe",
+                   "-i", "pipe:0",
                    "-t", str(MAX_SECONDS), "-vn", "-ac", "1", "-ar", str(rate), "-f", "s16le", "pipe:1"],
                   stdin=data, timeout=timeout)
     except SynthesisFailed as exc:

@@ -93,8 +93,9 @@ def spectral_centroid(x: np.ndarray, rate: int = ANALYSIS_RATE) -> float | None:
     return float(((mag[:, band] * freqs[band]).sum(axis=1)[ok] / total[ok]).mean())
 
 
-def espeak_args(text: str, *, female: bool) -> tuple[list[str], str]:
-    """The espeak-ng command for ``text`` and the voice it uses."""
+def espeak_args(text: str, *, female: bool) -> tuple[list[str], str, str]:
+    """The espeak-ng command, the voice it uses and what it reads on stdin (never an argument: a
+    text starting with '-' is no option)."""
     variant = "+f3" if female else ""
     if _CJK.search(text):
         from pypinyin import Style, lazy_pinyin
@@ -103,7 +104,7 @@ def espeak_args(text: str, *, female: bool) -> tuple[list[str], str]:
         voice = "cmn-latn-pinyin" + variant
     else:
         spoken, voice = text, "en" + variant
-    return [tool("espeak-ng", "espeak-ng"), "-v", voice, "-s", "150", "--stdout", spoken], voice
+    return [tool("espeak-ng", "espeak-ng"), "-v", voice, "-s", "150", "--stdout", "--stdin"], voice, spoken
 
 
 def clone(reference: bytes, text: str, *, timeout: float = 60.0) -> VoiceClone:
@@ -116,8 +117,8 @@ def clone(reference: bytes, text: str, *, timeout: float = 60.0) -> VoiceClone:
                                message_zh=f"text 超过 {MAX_TEXT_CHARS} 个字符")
     ref = decode_audio(reference, ANALYSIS_RATE, timeout=timeout)
     ref_pitch = median_pitch(ref)
-    args, voice = espeak_args(text, female=bool(ref_pitch and ref_pitch >= 165))
-    raw = run(args, timeout=timeout)
+    args, voice, spoken = espeak_args(" ".join(text.split()), female=bool(ref_pitch and ref_pitch >= 165))
+    raw = run(args, stdin=spoken.encode(), timeout=timeout)
     synth, rate = read_wav(raw)
     if synth.size == 0:
         raise ValidationFailed(message_en="nothing to say in 'text'", message_zh="text 中没有可朗读的内容")
