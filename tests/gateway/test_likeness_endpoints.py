@@ -240,3 +240,19 @@ def test_upstream_seam_forwards_the_form_and_labels_the_answer(gateway_factory, 
 def test_no_model_without_demo_or_upstream(gateway):
     r = _clone(gateway, "x", model="some-real-model")  # not the demo, and no upstream configured
     assert r.status_code == 404 and "likeness_api.voice_clone_upstream" in r.json()["error"]["message_en"]
+
+
+def test_a_restrict_sanction_on_voice_cloning_stops_it_not_chat(gateway):
+    from sqlalchemy import select as sel
+
+    from hegui.storage.models import EndUser
+
+    gateway.verified_user("alice")
+    c = _consent(gateway)
+    with gateway.services.db.session() as s:
+        uid = s.scalar(sel(EndUser.id).where(EndUser.external_id == "alice"))
+    gateway.client.app.state.case_desk.sanction(uid, "restrict", "misused cloning / 滥用声音克隆", "console:admin",
+                                                functions=("voice_clone",))
+    r = _clone(gateway, c["id"])
+    assert r.status_code == 403 and "misused cloning" in r.json()["error"]["message_en"], r.text
+    assert gateway.chat("hello", user="alice").status_code == 200
