@@ -86,7 +86,8 @@ class ReadLikeness(Step):
         if not ctype.startswith("multipart/form-data"):
             raise ValidationFailed(message_en="send multipart/form-data", message_zh="请以 multipart/form-data 提交")
         try:
-            form = await self.request.form(max_files=len(file_fields), max_fields=16, max_part_size=cfg.max_text_chars * 4 + 1024)
+            form = await self.request.form(max_files=len(file_fields), max_fields=16,
+                                           max_part_size=cfg.max_text_chars * 4 + 1024)
         except Exception as exc:  # noqa: BLE001 - starlette's multipart errors: a bad request, said so
             raise ValidationFailed(message_en=f"the multipart form could not be read: {getattr(exc, 'detail', exc)}",
                                    message_zh=f"无法读取 multipart 表单：{getattr(exc, 'detail', exc)}") from exc
@@ -98,8 +99,9 @@ class ReadLikeness(Step):
                     raise ValidationFailed(message_en=f"the file '{name}' is required", message_zh=f"缺少文件 {name}")
                 data = await part.read(cfg.max_upload_bytes + 1)
                 if len(data) > cfg.max_upload_bytes:
-                    raise ValidationFailed(message_en=f"the file '{name}' is larger than {cfg.max_upload_bytes} bytes",
-                                           message_zh=f"文件 {name} 超过 {cfg.max_upload_bytes} 字节")
+                    limit = cfg.max_upload_bytes
+                    raise ValidationFailed(message_en=f"the file '{name}' is larger than {limit} bytes",
+                                           message_zh=f"文件 {name} 超过 {limit} 字节")
                 ex.files[name] = data
             fields = {k: form.get(k) for k in ("text", "format", "model", "user", "consent_id")}
         text = _one_line(fields["text"], "text", cfg.max_text_chars)
@@ -117,8 +119,9 @@ class ReadLikeness(Step):
         model = ex.record.model = _one_line(fields["model"], "model", 100) or demo_model
         upstream = cfg.voice_clone_upstream if kind == "voice" else cfg.face_swap_upstream
         if not upstream and (model != demo_model or not self.services.settings.demo_model):
-            raise NotFound(message_en=f"no {kind} model {model!r}: configure likeness_api.{SPEC[ex.endpoint][1]}_upstream",
-                           message_zh=f"没有{_KIND[kind][1]}模型 {model!r}：请配置 likeness_api.{SPEC[ex.endpoint][1]}_upstream")
+            key = f"likeness_api.{SPEC[ex.endpoint][1]}_upstream"
+            raise NotFound(message_en=f"no {kind} model {model!r}: configure {key}",
+                           message_zh=f"没有{_KIND[kind][1]}模型 {model!r}：请配置 {key}")
         return Flow.CONTINUE
 
 
