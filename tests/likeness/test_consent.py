@@ -19,8 +19,8 @@ NOW = dt.datetime.now(dt.timezone.utc)
 
 
 @pytest.fixture
-def reg(make_services) -> ConsentRegistry:
-    sv = make_services()
+def reg(make_services, db_url) -> ConsentRegistry:
+    sv = make_services(db_url=db_url)  # SQLite, and PostgreSQL where a server is configured
     return ConsentRegistry(sv.db, sv.keys)
 
 

@@ -35,8 +35,8 @@ def test_a_record_served_without_consent_is_not_met(make_services):
     assert f.status is Status.NOT_MET and ": missing" in f.reason_en and "没有有效的单独同意" in f.reason_zh
 
 
-def test_records_after_revocation_or_for_another_use_are_not_met(make_services):
-    sv = make_services()
+def test_records_after_revocation_or_for_another_use_are_not_met(make_services, db_url):
+    sv = make_services(db_url=db_url)
     reg = ConsentRegistry(sv.db, sv.keys)
     c = reg.grant(kind="voice", uses=["voice_clone"], subject_ref="s", method="in_app_confirmation",
                   confirmation="t", actor="admin", app_id="app1")
