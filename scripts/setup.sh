@@ -9,9 +9,9 @@ WANT_TEST=0
 for a in "$@"; do [ "$a" = "--test" ] && WANT_TEST=1; done
 
 # what the gateway needs at run time (deploy/Dockerfile installs exactly these; a test checks it)
-RUNTIME_DEB_PACKAGES=(ffmpeg fonts-noto-cjk espeak-ng libpango-1.0-0 libpangoft2-1.0-0)
+RUNTIME_DEB_PACKAGES=(ffmpeg fonts-noto-cjk espeak-ng sox libpango-1.0-0 libpangoft2-1.0-0)
 # what the test suite and benchmarks need on top (headless console tests, PostgreSQL, interop checks)
-TEST_DEB_PACKAGES=(chromium postgresql libimage-exiftool-perl libexempi8 sox poppler-utils libarchive-zip-perl)
+TEST_DEB_PACKAGES=(chromium postgresql libimage-exiftool-perl libexempi8 poppler-utils libarchive-zip-perl)
 DEB_PACKAGES=("${RUNTIME_DEB_PACKAGES[@]}" "${TEST_DEB_PACKAGES[@]}")
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

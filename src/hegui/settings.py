@@ -278,6 +278,18 @@ class AnnotationSettings(_Section):
     reexam_months: int = Field(12, ge=1, le=120)
 
 
+class LikenessApiSettings(_Section):
+    """Voice cloning and face swapping (DS Provisions Arts 14, 17; docs/likeness.md): the demo
+    models, or an HTTP upstream per function that receives the request's multipart form."""
+
+    voice_clone_upstream: str = ""  # URL; "" = the local demo model hegui-demo-voice-clone
+    face_swap_upstream: str = ""  # URL; "" = the local demo model hegui-demo-face-swap
+    upstream_api_key: str = ""  # sent as a Bearer token to those URLs
+    timeout_seconds: float = Field(120.0, gt=0)
+    max_upload_bytes: int = Field(20_000_000, ge=1024)  # each file of a request (reference, image, document)
+    max_text_chars: int = Field(2000, ge=1, le=100_000)
+
+
 class HeguiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEGUI_", env_nested_delimiter="__", extra="forbid")
 
@@ -299,6 +311,7 @@ class HeguiSettings(BaseSettings):
     corpus: CorpusSettings = CorpusSettings()
     governance: GovernanceSettings = GovernanceSettings()
     annotation: AnnotationSettings = AnnotationSettings()
+    likeness_api: LikenessApiSettings = LikenessApiSettings()
     upstreams: list[UpstreamSettings] = []
     demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)
     var_dir: str = "./var"

@@ -14,7 +14,7 @@ from hegui.gateway import errors
 from hegui.gateway.metrics import GatewayMetrics, MetricsMiddleware
 from hegui.gateway.middleware.body_limit import BodyLimitMiddleware
 from hegui.gateway.middleware.request_id import RequestIdMiddleware
-from hegui.gateway.routers import admin, openai, public, users
+from hegui.gateway.routers import admin, likeness, openai, public, users
 
 if TYPE_CHECKING:
     from hegui.app.services import Services
@@ -67,6 +67,7 @@ def create_app(services: Services, *, migrate: bool = True,
     errors.install(app)
     for r in (openai.router, users.router, admin.router, public.router):
         app.include_router(r)
+    likeness.register(app)  # consents, voice cloning, face swapping (issue 14)
     for mount in mounts:  # the other duties' pages and forms: the admin console, complaints and notices
         mount(app)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

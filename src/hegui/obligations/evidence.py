@@ -5,7 +5,8 @@ and records, so a broken control turns its row red.
 - DS-14-T (training data; Deep Synthesis Art 14, TC260-003 7c): the real training export runs on
   a scratch database with an opted-out and an opted-in user; met only if the opted-out user's
   content stays out and the other's goes in.
-- DS-14-B (separate consent before editing biometric information): not built (issue 14).
+- DS-14-B (separate consent before editing biometric information): a consent self-test and the
+  voice-clone/face-swap records (:mod:`hegui.obligations.consent_evidence`).
 - LM-9 (Labeling Measures Art 9): the unlabelled-export path is performed on the live database
   inside a transaction that is rolled back; met only if the log row is written with a retention of
   at least six months, and every kept log row still has one.
@@ -80,12 +81,10 @@ def training_opt_out_finding(sv: Services) -> Finding:
 
 
 def biometric_consent_finding(sv: Services) -> Finding:
-    return Finding(Status.NOT_IMPLEMENTED,
-                   "编辑人脸、人声等生物识别信息前的单独同意尚未实现（待第 14 号议题）：hegui 目前不识别生物识别编辑请求，"
-                   "也不记录被编辑者的单独同意；提供此类功能前须自行取得并留存单独同意",
-                   "separate consent before editing biometric information (face, voice) is not built yet (issue 14): "
-                   "hegui neither recognises biometric-editing requests nor records the edited person's separate "
-                   "consent; obtain and keep it yourself before offering such a feature")
+    """DS-14-B on live evidence: :mod:`hegui.obligations.consent_evidence` (issue 14)."""
+    from hegui.obligations.consent_evidence import biometric_consent_finding as finding
+
+    return finding(sv)
 
 
 # -- LM-9 -------------------------------------------------------------------------------------------
