@@ -166,3 +166,27 @@ def test_broken_file_is_a_decision_not_a_crash(gateway):
     body = r.json()
     assert body["class"] == "none" and body["evidence"]["verdict"] == "inconclusive" and body["evidence"]["errors"]
     assert _rows(gateway)[0].result == "none"
+
+
+def test_the_endpoint_reads_c2pa_manifests(gateway):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "c2pa" / "ai-signed.jpg"
+    r = _post(gateway, sample.read_bytes(), "signed.jpg", declared="unknown", propagate="true")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["class"] == "suspected" and body["evidence"]["c2pa"]["presence"] == "embedded"
+    assert body["evidence"]["c2pa"]["ai"] and body["notice"]["en"] == "Suspected AI-generated content"
+    out = base64.b64decode(body["file"]["base64"])
+    assert read_label(out, filename="x.jpg").label.Label == "3"
+    [row] = _rows(gateway)
+    assert row.evidence["c2pa"]["ai"] and row.propagated
+
+
+def test_a_remote_manifest_is_reported_not_fetched(gateway):
+    from tests.labeling.c2pa_sign import sign_ai_image
+
+    data = sign_ai_image(image("JPEG"), remote_url="http://10.255.255.1/m.c2pa")  # unroutable: never fetched
+    r = _post(gateway, data, "remote.jpg")
+    assert r.status_code == 200, r.text
+    assert r.json()["evidence"]["c2pa"]["presence"] == "remote" and r.json()["class"] == "none"
