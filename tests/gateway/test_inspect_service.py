@@ -190,3 +190,21 @@ def test_a_remote_manifest_is_reported_not_fetched(gateway):
     r = _post(gateway, data, "remote.jpg")
     assert r.status_code == 200, r.text
     assert r.json()["evidence"]["c2pa"]["presence"] == "remote" and r.json()["class"] == "none"
+
+
+def test_a_body_without_a_length_is_cut_off_while_streaming(gateway_factory):
+    gw = gateway_factory(platform={"max_upload_bytes": 4096})
+    sent = [0]
+
+    def body():  # noqa: ANN202 - chunked transfer: no Content-Length for the middleware to check first
+        yield b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n'
+        for _ in range(200):
+            sent[0] += 1
+            yield b"0" * 4096
+        yield b"\r\n--xyz--\r\n"
+
+    r = gw.client.post(PATH, headers={**gw.headers, "content-type": "multipart/form-data; boundary=xyz"},
+                       content=body())
+    assert r.status_code == 413 and r.json()["error"]["code"] == "UPLOAD_TOO_LARGE", r.text
+    [row] = _rows(gw)
+    assert row.result == "error" and row.file_sha256 == "" and row.size <= 4096 + 70_000  # bytes read before the cut

@@ -75,7 +75,16 @@ def _flag(value: str | None) -> bool:
     raise ValidationFailed(detail=f"propagate: {value!r} is not a boolean (true/false)")
 
 
-@router.post(PATH)
+_OPENAPI = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the upload (≤ platform.max_upload_bytes)"},
+        "declared": {"type": "string", "enum": ["ai", "human", "not_ai", "unknown"],
+                     "description": "the uploader's declaration (Labeling Measures Art 6 (2), (4))"},
+        "propagate": {"type": "boolean", "description": "return the file with the platform's propagation fields"},
+    }}}}}}
+
+
+@router.post(PATH, openapi_extra=_OPENAPI)
 async def inspect_upload(request: Request):
     """Multipart ``file`` + ``declared`` (ai | human | not_ai | unknown) + ``propagate`` (bool) →
     class, notice (zh/en), evidence without content, and the propagated file (base64) if asked."""
