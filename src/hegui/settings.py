@@ -210,7 +210,7 @@ class ThrottleSettings(_Section):
 
 
 class PlatformSettings(_Section):
-    """The distribution-platform side (Labeling Measures Arts 6–7; GB 45438 Annex E): who writes the
+    """The distribution-platform side (Labeling Measures Art 6; GB 45438 Annex E): who writes the
     propagation fields, and the bounds of one inspected upload (docs/platform-inspect.md)."""
 
     name: str = ""  # the platform's name shown in the notice log; "" = service.provider_name

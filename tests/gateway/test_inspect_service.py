@@ -1,4 +1,4 @@
-"""POST /v1/hegui/inspect: the platform's check of an upload (Labeling Measures Arts 6–7; GB 45438
+"""POST /v1/hegui/inspect: the platform's check of an upload (Labeling Measures Art 6; GB 45438
 Annex E) — class, notice, evidence, propagation, bounds per upload and one record per decision."""
 
 from __future__ import annotations
@@ -208,3 +208,11 @@ def test_a_body_without_a_length_is_cut_off_while_streaming(gateway_factory):
     assert r.status_code == 413 and r.json()["error"]["code"] == "UPLOAD_TOO_LARGE", r.text
     [row] = _rows(gw)
     assert row.result == "error" and row.file_sha256 == "" and row.size <= 4096 + 70_000  # bytes read before the cut
+
+
+def test_lm6_reports_the_decisions_on_record(gateway):
+    from hegui.obligations.register import evaluate
+
+    assert _post(gateway, image("PNG"), declared="ai").status_code == 200
+    row = next(r for r in evaluate(gateway.services)[1] if r.duty.id == "LM-6")
+    assert row.finding.status.value == "met" and "1 decision(s) on record" in row.finding.reason_en

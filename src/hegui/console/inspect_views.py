@@ -1,4 +1,4 @@
-"""Console page for the platform inspection service (Labeling Measures Arts 6–7;
+"""Console page for the platform inspection service (Labeling Measures Art 6;
 docs/platform-inspect.md): the newest decisions on uploads — class, media, size, the uploader's
 declaration, whether the platform's propagation fields were written — and a count per class.
 Read-only; file contents are never stored, only their SHA-256."""
