@@ -1,5 +1,5 @@
 """Console page /console/inspections: the platform's recent decisions on uploads (Labeling
-Measures Arts 6–7), for every role, in zh and en, without any file content."""
+Measures Art 6), for every role, in zh and en, without any file content."""
 
 from __future__ import annotations
 

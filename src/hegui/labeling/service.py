@@ -1,4 +1,4 @@
-"""The platform inspection service (Labeling Measures Art 6; GB 45438-2025 §7, Annex E).
+"""The platform inspection service (Labeling Measures Art 6; GB 45438-2025 Annex E).
 
 A distribution platform checks each upload for labels, reminds the uploader to declare AI content,
 shows a notice matching the evidence, and writes its own propagation fields (ContentPropagator,

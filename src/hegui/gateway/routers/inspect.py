@@ -1,5 +1,5 @@
 """``POST /v1/hegui/inspect`` — the distribution platform's check of an upload (Labeling Measures
-Arts 6–7; GB 45438-2025 §7, Annex E): class, notice, evidence, and the file with the platform's
+Art 6; GB 45438-2025 Annex E): class, notice, evidence, and the file with the platform's
 propagation fields when asked. The decision and its record live in :mod:`hegui.labeling.service`.
 
 Bounds per upload: ``platform.max_upload_bytes`` counted while the body streams (the multipart
