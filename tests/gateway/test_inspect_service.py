@@ -216,3 +216,21 @@ def test_lm6_reports_the_decisions_on_record(gateway):
     assert _post(gateway, image("PNG"), declared="ai").status_code == 200
     row = next(r for r in evaluate(gateway.services)[1] if r.duty.id == "LM-6")
     assert row.finding.status.value == "met" and "1 decision(s) on record" in row.finding.reason_en
+
+
+def test_operator_notices_file(gateway_factory, tmp_path):
+    from importlib import resources
+
+    text = resources.files("hegui.data").joinpath("labeling/platform.yaml").read_text("utf-8")
+    own = tmp_path / "notices.yaml"
+    own.write_text(text.replace("本内容可能由人工智能生成", "平台提示：可能由AI生成"), "utf-8")
+    gw = gateway_factory(platform={"notices_file": str(own)})
+    assert _post(gw, image("PNG"), declared="ai").json()["notice"]["zh"] == "平台提示：可能由AI生成"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nnotices: {sure: {zh: a, en: b}}\ndeclare_prompt: {zh: a, en: b}\n", "utf-8")
+    from hegui.errors import ConfigError
+    from hegui.labeling.service import load_notices
+
+    with pytest.raises(ConfigError) as ei:
+        load_notices(bad)
+    assert "sure" in ei.value.message("en") and ei.value.message("zh")

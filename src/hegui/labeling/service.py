@@ -95,9 +95,14 @@ def load_notices(path: str | Path | None = None) -> Notices:
         raise ConfigError(detail=f"platform notices {path or 'default'}: {exc}") from exc
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def notices_for(path: str = "") -> Notices:
+    """The notices of ``platform.notices_file`` ("" = the shipped file), loaded once per path."""
+    return load_notices(path or None)
+
+
 def default_notices() -> Notices:
-    return load_notices(None)
+    return notices_for("")
 
 
 def parse_declared(value: str | None) -> str | None:

@@ -119,9 +119,10 @@ async def inspect_upload(request: Request):
         finally:
             await form.close()
         propagator = cfg.code or services.settings.service.provider_code
+        notices = service.notices_for(cfg.notices_file)
         job = _pool(request).submit(service.decide, tmp / "upload", filename=upload.filename, declared=declared,
                                     size=size, sha256=sha256, propagate=propagate, propagator=propagator,
-                                    out_dir=tmp)
+                                    out_dir=tmp, notices=notices)
         try:
             decision = await asyncio.wait_for(asyncio.wrap_future(job), cfg.timeout_seconds)
         except TimeoutError as exc:
