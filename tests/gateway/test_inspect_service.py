@@ -234,3 +234,17 @@ def test_operator_notices_file(gateway_factory, tmp_path):
     with pytest.raises(ConfigError) as ei:
         load_notices(bad)
     assert "sure" in ei.value.message("en") and ei.value.message("zh")
+
+
+def test_a_broken_inspection_is_an_error_record_not_a_pass(gateway, monkeypatch):
+    from hegui.labeling import service
+
+    def boom(*a, **kw):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("detector crashed")
+
+    monkeypatch.setattr(service, "decide", boom)
+    r = _post(gateway, image("PNG"), declared="ai", lang="zh")
+    assert r.status_code == 500 and r.json()["error"]["code"] == "INSPECTION_FAILED"
+    assert "RuntimeError" in r.json()["error"]["message_en"] and r.json()["error"]["message_zh"]
+    [row] = _rows(gateway)
+    assert row.result == "error" and row.evidence["error"] == "INSPECTION_FAILED" and len(row.file_sha256) == 64

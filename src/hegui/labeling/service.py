@@ -59,6 +59,15 @@ class InspectionTimeout(LabelError):
     message_en = "Inspection did not finish within {seconds} s; no result — retry later or upload a smaller file"
 
 
+class InspectionFailed(LabelError):
+    """The inspection broke on something other than the file (recorded as ``error``, never a pass)."""
+
+    code = "INSPECTION_FAILED"
+    http_status = 500
+    message_zh = "检测出错，结果未定：{detail}"
+    message_en = "Inspection failed; no result: {detail}"
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     zh: str

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import logging
 import tempfile
 from collections.abc import AsyncGenerator
 from pathlib import Path
@@ -32,6 +33,7 @@ from hegui.labeling import service
 if TYPE_CHECKING:
     from hegui.app.services import Services
 
+log = logging.getLogger("hegui.gateway")
 PATH = "/v1/hegui/inspect"
 #: multipart framing and the small fields around the file
 FORM_OVERHEAD = 64 << 10
@@ -127,6 +129,10 @@ async def inspect_upload(request: Request):
             decision = await asyncio.wait_for(asyncio.wrap_future(job), cfg.timeout_seconds)
         except TimeoutError as exc:
             raise service.InspectionTimeout(seconds=cfg.timeout_seconds) from exc
+        except Exception as exc:  # noqa: BLE001 - a broken inspection is recorded as an error, never a pass
+            log.exception("inspection failed")
+            detail = exc.message("en") if isinstance(exc, HeguiError) else type(exc).__name__
+            raise service.InspectionFailed(detail=detail[:200]) from exc
         payload = decision.to_dict()
         payload["platform"] = {"name": cfg.name or services.settings.service.provider_name, "code": propagator}
         if decision.output is not None:
@@ -142,7 +148,7 @@ async def inspect_upload(request: Request):
 
         payload["id"] = await services.db.run(save)
         return JSONResponse(payload, headers={"X-Request-Id": getattr(request.state, "request_id", "") or ""})
-    except (service.UploadTooLarge, service.InspectionTimeout) as err:
+    except (service.UploadTooLarge, service.InspectionTimeout, service.InspectionFailed) as err:
         await _record_failure(services, app_id, declared, max(size, seen[0] - FORM_OVERHEAD, 0) if not sha256
                               else size, sha256, err)
         return error_response(err, request)
