@@ -9,12 +9,11 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from hegui.labeling.api import read_label
+from hegui.labeling.api import read_label, write_label
 from hegui.labeling.label import ImplicitLabel
 from hegui.likeness.models import InspectionDecision
 from hegui.settings import DEMO_PROVIDER_CODE
 from tests.labeling.media import PLATFORM, PRODUCER, image, label
-from hegui.labeling.api import write_label
 
 PATH = "/v1/hegui/inspect"
 
