@@ -247,3 +247,13 @@ def test_a_broken_inspection_is_an_error_record_not_a_pass(gateway, monkeypatch)
     assert "RuntimeError" in r.json()["error"]["message_en"] and r.json()["error"]["message_zh"]
     [row] = _rows(gateway)
     assert row.result == "error" and row.evidence["error"] == "INSPECTION_FAILED" and len(row.file_sha256) == 64
+
+
+def test_decisions_and_the_rate_limit_on_both_databases(gateway_factory, db_url):
+    gw = gateway_factory(db_url=db_url, throttle={"inspect_requests": {"limit": 2, "window_seconds": 60}})
+    assert _post(gw, image("PNG"), declared="ai").json()["class"] == "possible"
+    assert _post(gw, write_label(image("PNG"), label()), propagate="true").json()["propagated"] is True
+    assert _post(gw, image("PNG")).status_code == 429
+    rows = _rows(gw)
+    assert [(r.result, r.propagated) for r in rows] == [("possible", False), ("confirmed", True)]
+    assert rows[1].evidence["propagation"]["ContentPropagator"] == DEMO_PROVIDER_CODE

@@ -32,12 +32,12 @@ def upgrade() -> None:
         sa.Column('evidence_enc', sa.LargeBinary(), nullable=True),
         sa.Column('reference_enc', sa.LargeBinary(), nullable=True),
         sa.Column('likeness_id', sa.String(length=32), nullable=True),
-        sa.Column('valid_from', sa.DateTime(), nullable=False),
-        sa.Column('valid_until', sa.DateTime(), nullable=True),
-        sa.Column('revoked_at', sa.DateTime(), nullable=True),
+        sa.Column('valid_from', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('valid_until', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('revoked_reason', sa.Text(), nullable=True),
         sa.Column('recorded_by', sa.String(length=120), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
     with op.batch_alter_table('likeness_consents', schema=None) as b:
@@ -58,8 +58,8 @@ def upgrade() -> None:
         sa.Column('sample_sha256', sa.String(length=64), nullable=False),
         sa.Column('active', sa.Boolean(), nullable=False),
         sa.Column('recorded_by', sa.String(length=120), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
-        sa.Column('removed_at', sa.DateTime(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('removed_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
     with op.batch_alter_table('protected_likenesses', schema=None) as b:
@@ -77,7 +77,7 @@ def upgrade() -> None:
         sa.Column('result', sa.String(length=16), nullable=False),
         sa.Column('evidence', sa.JSON(), nullable=False),
         sa.Column('propagated', sa.Boolean(), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
     with op.batch_alter_table('inspection_decisions', schema=None) as b:
