@@ -49,3 +49,4 @@ def test_unavailable_reader_is_a_warning_not_a_silent_none(monkeypatch):
                         lambda *a, **k: C2paFinding(presence="unavailable", error="c2pa-python is not installed"))
     r = inspect(SAMPLE, check_watermark=False)
     assert r.c2pa["presence"] == "unavailable" and any("c2pa (unavailable)" in w for w in r.warnings)
+
