@@ -218,6 +218,9 @@ class PlatformSettings(_Section):
     max_upload_bytes: int = Field(50 << 20, ge=1024)  # one upload, enforced while it streams in
     timeout_seconds: float = Field(30.0, gt=0, le=600)  # inspection (and propagation) of one upload
     workers: int = Field(2, ge=1, le=64)  # inspections running at once per process
+    # the watermark check decodes the whole image (~57 MiB peak per megapixel, docs/platform-inspect.md);
+    # larger images are inspected without it and the evidence says so
+    max_watermark_pixels: int = Field(24_000_000, ge=1)
     notices_file: str = ""  # the notice texts per class (YAML); "" = the shipped hegui/data/labeling/platform.yaml
 
     @field_validator("code")

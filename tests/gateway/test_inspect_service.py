@@ -257,3 +257,13 @@ def test_decisions_and_the_rate_limit_on_both_databases(gateway_factory, db_url)
     rows = _rows(gw)
     assert [(r.result, r.propagated) for r in rows] == [("possible", False), ("confirmed", True)]
     assert rows[1].evidence["propagation"]["ContentPropagator"] == DEMO_PROVIDER_CODE
+
+
+def test_a_large_image_skips_the_watermark_check_and_says_so(gateway_factory):
+    gw = gateway_factory(platform={"max_watermark_pixels": 1000})
+    body = _post(gw, write_label(image("PNG"), label()), declared="ai").json()  # 48×32 = 1536 pixels
+    assert body["class"] == "confirmed"  # the label is still read
+    assert body["evidence"]["watermark"]["checked"] is False and "1536" in body["evidence"]["watermark"]["reason"]
+    assert any("watermark not checked" in w for w in body["evidence"]["warnings"])
+    small = _post(gw, b"%PDF-1.4\n", "a.pdf").json()  # not an image: nothing said about pixels
+    assert not any("pixels" in w for w in small["evidence"]["warnings"])

@@ -203,10 +203,25 @@ def propagation_label(current: ImplicitLabel | None, klass: str, propagator: str
     return ImplicitLabel(target, "", "", "", propagator, propagate_id, "")
 
 
+def _pixels(path: Path) -> int | None:
+    """Width × height from the image header (nothing decoded); ``None`` when Pillow cannot say."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return int(img.size[0]) * int(img.size[1])
+    except Exception:  # noqa: BLE001 - not an image, or a header Pillow refuses: the inspector reports it
+        return None
+
+
 def decide(path: Path, *, filename: str | None, declared: str | None, size: int, sha256: str,
-           propagate: bool, propagator: str, out_dir: Path, notices: Notices | None = None) -> Decision:
+           propagate: bool, propagator: str, out_dir: Path, notices: Notices | None = None,
+           max_watermark_pixels: int | None = None) -> Decision:
     """Inspect the staged upload at ``path``; with ``propagate`` write the platform's propagation
-    fields into a copy under ``out_dir`` (Labeling Measures Art 6 ¶2). Never raises for bad files."""
+    fields into a copy under ``out_dir`` (Labeling Measures Art 6 ¶2). Never raises for bad files.
+
+    Images over ``max_watermark_pixels`` are inspected without the watermark check (it decodes the
+    whole image); the evidence says so."""
     from hegui.labeling.api import read_label_file, write_label_file
 
     notices = notices or default_notices()
@@ -214,7 +229,13 @@ def decide(path: Path, *, filename: str | None, declared: str | None, size: int,
     named = path if path.suffix == suffix else path.with_suffix(suffix)  # the carrier may need the extension
     if named != path:
         path.rename(named)
-    result = inspect(named, declared)
+    pixels = _pixels(named) if max_watermark_pixels else None
+    skip_wm = pixels is not None and max_watermark_pixels is not None and pixels > max_watermark_pixels
+    result = inspect(named, declared, check_watermark=not skip_wm)
+    if skip_wm and result.carrier in ("jpeg", "png", "webp", "gif", "tiff"):
+        why = f"image has {pixels} pixels, above platform.max_watermark_pixels ({max_watermark_pixels})"
+        result.watermark = {"checked": False, "reason": why}
+        result.warnings.append(f"watermark not checked: {why}")
     d = Decision(result.klass, declared, media_of(result.carrier), size, sha256, evidence_of(result),
                  notices.by_class.get(result.klass), notices.declare_prompt if declared is None else None)
     if not propagate:

@@ -124,7 +124,7 @@ async def inspect_upload(request: Request):
         notices = service.notices_for(cfg.notices_file)
         job = _pool(request).submit(service.decide, tmp / "upload", filename=upload.filename, declared=declared,
                                     size=size, sha256=sha256, propagate=propagate, propagator=propagator,
-                                    out_dir=tmp, notices=notices)
+                                    out_dir=tmp, notices=notices, max_watermark_pixels=cfg.max_watermark_pixels)
         try:
             decision = await asyncio.wait_for(asyncio.wrap_future(job), cfg.timeout_seconds)
         except TimeoutError as exc:
