@@ -67,6 +67,8 @@ def _media(work: Path) -> list[tuple[str, Path, dict[str, str]]]:
     noise.save(work / "noise.png", "PNG", compress_level=1)
     cases.append(("PNG 4000×3000 noise, declared ai, propagate", work / "noise.png",
                   {"declared": "ai", "propagate": "true"}))
+    Image.new("RGB", (6000, 5000), (200, 180, 160)).save(work / "canvas.png", "PNG")
+    cases.append(("PNG 6000×5000 flat (30 MP, above max_watermark_pixels)", work / "canvas.png", {"declared": "ai"}))
     video = work / "clip.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25",
                     "-t", "20", "-c:v", "mpeg4", "-q:v", "2", str(video)], check=True)
