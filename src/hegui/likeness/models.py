@@ -69,7 +69,7 @@ class ProtectedLikeness(Base):
 
 
 class InspectionDecision(Base):
-    """One decision of the platform inspection service on an upload (Labeling Measures Art 6)."""
+    """One decision of the platform inspection service on an upload (Labeling Measures Arts 6–7)."""
 
     __tablename__ = "inspection_decisions"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
