@@ -267,3 +267,19 @@ def test_a_large_image_skips_the_watermark_check_and_says_so(gateway_factory):
     assert any("watermark not checked" in w for w in body["evidence"]["warnings"])
     small = _post(gw, b"%PDF-1.4\n", "a.pdf").json()  # not an image: nothing said about pixels
     assert not any("pixels" in w for w in small["evidence"]["warnings"])
+
+
+def test_the_pool_stops_with_the_server(make_services):
+    from fastapi.testclient import TestClient
+
+    from hegui.app import create_app
+    from hegui.bootstrap import bootstrap
+
+    services = make_services()
+    app = create_app(services=services, migrate=False)
+    key = bootstrap(services, demo=True).api_key
+    with TestClient(app) as client:
+        r = client.post(PATH, headers={"Authorization": f"Bearer {key}"}, files={"file": ("a.png", image("PNG"))})
+        assert r.status_code == 200
+        pool = app.state.inspect_pool
+    assert pool._shutdown  # the lifespan's exit stopped it

@@ -52,6 +52,7 @@ def create_app(services: Services, *, migrate: bool = True,
         yield
         if task:
             task.cancel()
+        inspect.shutdown(app)
         await services.aclose()
 
     if migrate:

@@ -60,6 +60,13 @@ def _pool(request: Request) -> concurrent.futures.ThreadPoolExecutor:
     return pool
 
 
+def shutdown(app: object) -> None:
+    """Stop the inspection pool at server shutdown (queued jobs cancelled, running ones not waited for)."""
+    pool = getattr(getattr(app, "state", None), "inspect_pool", None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 async def _counted(request: Request, limit: int, seen: list[int]) -> AsyncGenerator[bytes, None]:
     async for chunk in request.stream():
         seen[0] += len(chunk)
