@@ -204,8 +204,32 @@ class ThrottleSettings(_Section):
     sms_per_user: ThrottleRule = _rule(5, 3600)
     sms_per_app: ThrottleRule = _rule(1000, 3600)
     id_checks_per_user: ThrottleRule = _rule(5, 86400)
+    inspect_requests: ThrottleRule = _rule(60, 60)  # POST /v1/hegui/inspect per API key (bounded work per upload)
     trusted_proxies: list[str] = []  # addresses whose X-Forwarded-For is believed
     api_key_cache_seconds: float = Field(5.0, ge=0, le=300)  # revocation reaches other processes within this
+
+
+class PlatformSettings(_Section):
+    """The distribution-platform side (Labeling Measures Art 6; GB 45438 Annex E): who writes the
+    propagation fields, and the bounds of one inspected upload (docs/platform-inspect.md)."""
+
+    name: str = ""  # the platform's name shown in the notice log; "" = service.provider_name
+    code: str = ""  # ContentPropagator (TC260-PG-20252A code); "" = service.provider_code
+    max_upload_bytes: int = Field(50 << 20, ge=1024)  # one upload, enforced while it streams in
+    timeout_seconds: float = Field(30.0, gt=0, le=600)  # inspection (and propagation) of one upload
+    workers: int = Field(2, ge=1, le=64)  # inspections running at once per process
+    # the watermark check decodes the whole image (~57 MiB peak per megapixel, docs/platform-inspect.md);
+    # larger images are inspected without it and the evidence says so
+    max_watermark_pixels: int = Field(24_000_000, ge=1)
+    notices_file: str = ""  # the notice texts per class (YAML); "" = the shipped hegui/data/labeling/platform.yaml
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        reason = validate_provider_code(v) if v else None
+        if reason:
+            raise ValueError(f"platform code {v!r}: {reason}")
+        return v
 
 
 class ConsoleSettings(_Section):
@@ -305,6 +329,7 @@ class HeguiSettings(BaseSettings):
     escalation: EscalationSettings = EscalationSettings()
     agreement: AgreementSettings = AgreementSettings()
     throttle: ThrottleSettings = ThrottleSettings()
+    platform: PlatformSettings = PlatformSettings()
     console: ConsoleSettings = ConsoleSettings()
     identity: IdentitySettings = IdentitySettings()
     assessment: AssessmentSettings = AssessmentSettings()

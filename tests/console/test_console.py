@@ -14,7 +14,7 @@ from .conftest import csrf_of
 
 GET_PAGES = ["/console", "/console/review", "/console/cases", "/console/users", "/console/records",
              "/console/packs", "/console/obligations", "/console/audit", "/console/audit?verify=1",
-             "/console/test-channels", "/console/governance", "/console/annotation"]
+             "/console/test-channels", "/console/governance", "/console/annotation", "/console/inspections"]
 
 
 def _actions(con) -> list[str]:

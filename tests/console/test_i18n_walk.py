@@ -82,7 +82,7 @@ def _pages(seed: dict[str, str]) -> list[str]:
     return ["/console", "/console/review?all=1", "/console/cases", f"/console/cases/{seed['case']}",
             f"/console/cases/{seed['other']}", "/console/users", f"/console/users/{seed['user']}",
             "/console/records", "/console/packs", "/console/test-channels", "/console/governance",
-            "/console/annotation", "/console/obligations", "/console/audit?verify=1", "/about"]
+            "/console/annotation", "/console/inspections", "/console/obligations", "/console/audit?verify=1", "/about"]
 
 
 def test_no_untranslated_strings_in_zh_or_en(live):  # noqa: F811

@@ -12,14 +12,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
-def _certs() -> tuple[bytes, bytes]:
+def _certs(days: int = 30) -> tuple[bytes, bytes]:
     now = dt.datetime.now(dt.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hegui test CA"),
                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hegui")])
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
           .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-          .not_valid_after(now + dt.timedelta(days=30))
+          .not_valid_after(now + dt.timedelta(days=days))
           .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
           .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
                                        data_encipherment=False, key_agreement=False, key_cert_sign=True,
@@ -31,7 +31,7 @@ def _certs() -> tuple[bytes, bytes]:
           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hegui test signer"),
                                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hegui")]))
           .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+          .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=days))
           .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
           .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
                                        data_encipherment=False, key_agreement=False, key_cert_sign=False,
@@ -47,10 +47,10 @@ def _certs() -> tuple[bytes, bytes]:
 
 def sign_ai_image(data: bytes, mime: str = "image/jpeg",
                   source_type: str = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia",
-                  remote_url: str | None = None) -> bytes:
+                  remote_url: str | None = None, days: int = 30) -> bytes:
     import c2pa
 
-    chain, key = _certs()
+    chain, key = _certs(days)
     manifest = {"claim_generator_info": [{"name": "hegui-test", "version": "0.1"}], "title": "test",
                 "assertions": [{"label": "c2pa.actions", "data": {"actions": [
                     {"action": "c2pa.created", "digitalSourceType": source_type}]}}]}

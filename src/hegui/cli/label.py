@@ -24,8 +24,12 @@ app = typer.Typer(help="AIGC labels: add, inspect, propagate (GB 45438-2025). ç”
 
 
 class DeclaredOpt(str, Enum):
+    """The uploader's declaration, as ``POST /v1/hegui/inspect`` takes it (not_ai = human)."""
+
     ai = "ai"
     human = "human"
+    not_ai = "not_ai"
+    unknown = "unknown"
 
 
 class LabelOpt(str, Enum):
@@ -127,6 +131,7 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="files or direc
 
     from hegui.labeling.carriers import default_registry
     from hegui.labeling.inspector import inspect
+    from hegui.labeling.service import parse_declared
 
     reg = default_registry()
     todo = list(_walk(files))
@@ -136,7 +141,7 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="files or direc
     with Progress(console=err_console, transient=True, disable=len(todo) < 2 or not err_console.is_terminal) as prog:
         task = prog.add_task("inspecting", total=len(todo))
         for p in todo:
-            r = inspect(p, declared.value if declared else None, registry=reg, check_c2pa=c2pa,
+            r = inspect(p, parse_declared(declared.value if declared else None), registry=reg, check_c2pa=c2pa,
                         check_watermark=watermark)
             results.append(r)
             if as_json:

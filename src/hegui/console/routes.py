@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from hegui.cases.models import Case
-from hegui.console import annotation_views, cases_views, channel_views, governance_views, ops_views, sessions
+from hegui.console import (annotation_views, cases_views, channel_views, governance_views, inspect_views, ops_views,
+                           sessions)
 from hegui.console.auth import ALL, action, actor, page, services_of
 from hegui.console.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, same_token
 from hegui.errors import AuthError, HeguiError
@@ -48,6 +49,7 @@ def install(app: FastAPI, services: Services) -> None:
     app.include_router(channel_views.router)
     app.include_router(governance_views.router)
     app.include_router(annotation_views.router)
+    app.include_router(inspect_views.router)
 
 
 def _secure(request: Request) -> bool:

@@ -14,7 +14,7 @@ from hegui.gateway import errors
 from hegui.gateway.metrics import GatewayMetrics, MetricsMiddleware
 from hegui.gateway.middleware.body_limit import BodyLimitMiddleware
 from hegui.gateway.middleware.request_id import RequestIdMiddleware
-from hegui.gateway.routers import admin, likeness, openai, public, users
+from hegui.gateway.routers import admin, inspect, likeness, openai, public, users
 
 if TYPE_CHECKING:
     from hegui.app.services import Services
@@ -52,6 +52,7 @@ def create_app(services: Services, *, migrate: bool = True,
         yield
         if task:
             task.cancel()
+        inspect.shutdown(app)
         await services.aclose()
 
     if migrate:
@@ -63,9 +64,9 @@ def create_app(services: Services, *, migrate: bool = True,
                   redoc_url=None)
     app.state.services = services
     app.state.metrics = GatewayMetrics()
-    app.state.body_limits = {}  # path -> bytes, for routes that take uploads
+    app.state.body_limits = {inspect.PATH: inspect.body_limit(services)}  # path -> bytes, for routes that take uploads
     errors.install(app)
-    for r in (openai.router, users.router, admin.router, public.router):
+    for r in (openai.router, users.router, admin.router, public.router, inspect.router):
         app.include_router(r)
     likeness.register(app)  # consents, voice cloning, face swapping (issue 14)
     for mount in mounts:  # the other duties' pages and forms: the admin console, complaints and notices

@@ -1,5 +1,6 @@
 """C2PA manifests as inspector evidence (reference §9: C2PA is not an Annex E label, but a manifest
-declaring ``trainedAlgorithmicMedia`` is a generation trace). Uses c2pa-python when installed.
+declaring ``trainedAlgorithmicMedia`` is a generation trace). Uses c2pa-python, a core dependency since
+issue 14, so a default install reads manifests; a broken install reports ``presence="unavailable"``.
 
 Remote manifests are not fetched by default; when the library would need the network the result
 is reported as ``presence = "remote"`` after at most ``c2pa_remote_timeout_s``.

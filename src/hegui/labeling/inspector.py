@@ -163,8 +163,8 @@ def _inspect_bytes(data: Any, name: str, filename: str | None, declared: Declare
         if c.ai:
             res._raise(policy.c2pa_ai_class, f"C2PA manifest declares {', '.join(c.digital_source_types)} "
                                              f"(validation {c.validation_state})")
-        if c.presence == "error" and c.error:
-            res.warnings.append(f"c2pa: {c.error}")
+        if c.presence in ("error", "timeout", "unavailable") and c.error:  # not read: say so, never a silent "none"
+            res.warnings.append(f"c2pa ({c.presence}): {c.error}")
     if check_watermark and res.carrier in _IMAGE_FORMATS:
         _watermark(bytes(data), res, policy)
     if declared == "human" and res.klass != "none":

@@ -66,19 +66,3 @@ class ProtectedLikeness(Base):
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-
-
-class InspectionDecision(Base):
-    """One decision of the platform inspection service on an upload (Labeling Measures Arts 6–7)."""
-
-    __tablename__ = "inspection_decisions"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    app_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
-    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    media: Mapped[str] = mapped_column(String(16))  # text | image | audio | video | document | unknown
-    size: Mapped[int] = mapped_column(default=0)
-    declared: Mapped[str | None] = mapped_column(String(16), default=None)  # uploader's declaration
-    result: Mapped[str] = mapped_column(String(16))  # confirmed | possible | suspected | none | error
-    evidence: Mapped[dict] = mapped_column(JSON, default=dict)  # what was found (no content)
-    propagated: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

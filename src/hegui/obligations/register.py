@@ -230,7 +230,20 @@ def _inspector(sv: Services) -> Finding:
     if klass != "confirmed":
         return Finding(Status.NOT_MET, f"检测器未将带标识的图片判为“确认”：{err or klass}",
                        f"the inspector did not classify a labelled picture as confirmed: {err or klass}")
-    return Finding(Status.MET, "检测器将带标识的自检图片判为“确认”", "the inspector classifies a labelled self-test picture as confirmed")
+    n = _inspection_decisions(sv)
+    return Finding(Status.MET, f"检测器将带标识的自检图片判为“确认”；上传检测接口（POST /v1/hegui/inspect）已记录 {n} 次决定",
+                   f"the inspector classifies a labelled self-test picture as confirmed; the upload inspection API "
+                   f"(POST /v1/hegui/inspect) has {n} decision(s) on record")
+
+
+def _inspection_decisions(sv: Services) -> int:
+    """Decisions of the platform inspection service on record (Labeling Measures Art 6)."""
+    from sqlalchemy import func, select
+
+    from hegui.labeling.models import InspectionDecision
+
+    with sv.db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(InspectionDecision)) or 0)
 
 
 @check("not_applicable_app_store")

@@ -40,6 +40,7 @@ WHAT = {
     "sms_per_user": ("为该用户发送验证码", "verification codes requested for this user"),
     "sms_per_app": ("该应用发送验证码", "verification codes sent by this application"),
     "id_checks_per_user": ("该用户的身份核验", "identity checks for this user"),
+    "inspect_requests": ("使用该 API 密钥的上传检测", "upload inspections with this API key"),
 }
 PURGE_EVERY = 1000  # hits per process between removals of finished windows
 
