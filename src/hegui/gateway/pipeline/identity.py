@@ -23,7 +23,7 @@ from hegui.storage.models import EndUser
 if TYPE_CHECKING:
     from hegui.app.services import Services
 
-FUNCTIONS = {"chat.completions": "chat", "images.generations": "images"}  # what a "restrict" sanction names
+FUNCTIONS = {"chat.completions": "chat", "images.generations": "images", "audio.speech": "speech"}  # what a "restrict" sanction names
 
 
 def _refuse_if_suspended(s) -> None:  # noqa: ANN001
