@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tempfile
 import wave
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -37,6 +38,7 @@ AUDIO_FORMATS: dict[str, tuple[str, str, list[str]]] = {
     "opus": ("audio/ogg", ".opus", ["-c:a", "libopus", "-b:a", "64k", "-ar", "48000", "-f", "ogg"]),
 }
 MAX_SECONDS = 30 * 60  # a longer generated audio is refused rather than encoded for ever
+_CHUNK = 1 << 20
 
 
 class AudioWatermarker(Protocol):
@@ -47,21 +49,27 @@ class AudioWatermarker(Protocol):
 
 def explicit_cue(sample_rate: int, mode: CueMode = "rhythm", policy: ExplicitPolicy | None = None) -> np.ndarray:
     """The §5.3 explicit label put before the content: the rhythm cue, and for ``both`` the spoken
-    notice ("本内容由人工智能生成") after it (mono float32)."""
-    ap = (policy or default_policy()).audio
+    notice ("本内容由人工智能生成") after it (mono float32, read-only; made once per rate and mode)."""
+    if mode not in ("rhythm", "both"):
+        raise LabelError(detail=f"unknown audio cue mode {mode!r} (rhythm or both)")
+    return _cue(sample_rate, mode, policy or default_policy())
+
+
+@lru_cache(maxsize=16)
+def _cue(sample_rate: int, mode: str, policy: ExplicitPolicy) -> np.ndarray:
+    ap = policy.audio
     parts = [rhythm_cue(sample_rate, ap)]
     if mode == "both":
         with tempfile.TemporaryDirectory(prefix="hegui-cue-") as tmp:
             parts.append(spoken_label(sample_rate, ap, Path(tmp)))
-    elif mode != "rhythm":
-        raise LabelError(detail=f"unknown audio cue mode {mode!r} (rhythm or both)")
-    return np.concatenate(parts).astype(np.float32)
+    cue = np.concatenate(parts).astype(np.float32)
+    cue.setflags(write=False)
+    return cue
 
 
 def labelled_seconds(samples: np.ndarray, sample_rate: int, mode: CueMode = "rhythm",
                      policy: ExplicitPolicy | None = None) -> float:
-    """Length of the labelled output (cue + content), without building it (rhythm part exact;
-    the spoken part is measured by synthesising it)."""
+    """Length in seconds of the labelled output (cue + content), without building it."""
     return (len(explicit_cue(sample_rate, mode, policy)) + len(samples)) / sample_rate
 
 
@@ -98,7 +106,8 @@ def _encode(pcm: np.ndarray, rate: int, fmt: str, timeout: float) -> bytes:
             w.setnchannels(1)
             w.setsampwidth(2)
             w.setframerate(rate)
-            w.writeframes(np.round(pcm * 32767).astype("<i2").tobytes())
+            for i in range(0, len(pcm), _CHUNK):  # chunked: no full-length integer copy in memory
+                w.writeframes(np.round(pcm[i:i + _CHUNK] * 32767).astype("<i2").tobytes())
         if fmt == "wav":
             return src.read_bytes()
         dst = Path(tmp) / ("out" + AUDIO_FORMATS[fmt][1])

@@ -85,9 +85,9 @@ def runs(text: str) -> list[tuple[str, str]]:
     return merged
 
 
-def synthesize(text: str, *, speed: float = 1.0, timeout: float = 30.0) -> Speech:
+def synthesize(text: str, *, speed: float = 1.0, timeout: float = 120.0) -> Speech:
     """Speak ``text`` (≤ :data:`MAX_INPUT_CHARS`) with espeak-ng; ``speed`` scales the rate
-    (clamped to espeak-ng's 80–450 words/min)."""
+    (clamped to espeak-ng's 80–450 words/min); ``timeout``: seconds per espeak-ng run."""
     if not isinstance(text, str) or not text.strip():
         raise SynthesisFailed(detail="empty text")
     if len(text) > MAX_INPUT_CHARS:
