@@ -165,3 +165,32 @@ def test_a_wired_watermarker_runs_and_the_record_says_so(gateway):
     gateway.services.settings.labels.audio_watermark = False
     r = speak(gateway, response_format="wav")
     assert m.calls == [cid] and record(gateway, r.headers["X-Hegui-Content-Id"]).label == "audio:explicit+implicit"
+
+
+def test_a_speech_restriction_stops_speech_only(gateway):
+    from hegui.storage.models import EndUser
+
+    gateway.verified_user("u-speech")
+    with gateway.services.db.session() as s:
+        uid = s.scalar(select(EndUser.id).where(EndUser.external_id == "u-speech"))
+    gateway.client.app.state.case_desk.sanction(uid, "restrict", "voice spam / 滥用语音合成", "console:admin",
+                                                functions=("speech",))
+    r = speak(gateway, user="u-speech")
+    assert r.status_code == 403 and "voice spam" in r.json()["error"]["message_en"]
+    assert gateway.chat("hello", user="u-speech").status_code == 200
+
+
+def test_a_safety_off_test_channel_skips_moderation_but_not_labels(gateway, tmp_path):
+    from tests.gateway.test_test_channel import make_channel
+
+    channel_id, key = make_channel(gateway, safety=False)
+    r = gateway.client.post("/v1/audio/speech", headers={"Authorization": f"Bearer {key}"},
+                            json={"model": "hegui-demo-tts", "input": "forbidden-term", "voice": "alloy",
+                                  "response_format": "wav"})
+    assert r.status_code == 200, r.text
+    path = tmp_path / "t.wav"
+    path.write_bytes(r.content)
+    assert inspect(path).klass == "confirmed"
+    rec = record(gateway, r.headers["X-Hegui-Content-Id"])
+    assert rec.test_channel_id == channel_id and rec.input_action == "bypassed" and rec.output_action == "bypassed"
+    assert rec.label == "audio:explicit+implicit"
