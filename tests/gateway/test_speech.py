@@ -75,11 +75,11 @@ def test_the_cli_inspector_says_confirmed_and_names_the_cue(gateway, tmp_path):
 
 def test_plain_tts_without_labels_is_not_confirmed(tmp_path):
     """The control: the demo voice's raw output has neither label (so the checks above can fail)."""
-    from hegui.labeling.gateway_audio import AUDIO_FORMATS  # noqa: F401 - the same encoder path
-    from hegui.synthesis.tts import synthesize
     import wave
 
     import numpy as np
+
+    from hegui.synthesis.tts import synthesize
 
     sp = synthesize("你好，这是演示语音。")
     path = tmp_path / "raw.wav"

@@ -123,3 +123,17 @@ def test_an_undecodable_file_is_an_evidence_gap_in_the_inspector(tmp_path):
     path.write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\x00" * 64)
     res = inspect(path)
     assert res.explicit_audio_cue is None and res.audio_cue and res.audio_cue["checked"] is False
+
+
+def test_a_playlist_posing_as_audio_reads_no_other_file(tmp_path):
+    """An HLS playlist named .mp3 would make a plain ffmpeg read the files it lists; the decoder
+    opens local files with plain audio/video demuxers only."""
+    secret = tmp_path / "secret.mp3"  # a plain ffmpeg 5.1 follows an .mp3 segment (checked by hand)
+    secret.write_bytes(label_generated_audio(content(1.0), RATE, "mp3", content_id=CID, producer_code=CODE))
+    evil = tmp_path / "evil.mp3"
+    evil.write_text(f"#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile://{secret}\n#EXT-X-ENDLIST\n")
+    for rate in (None, 16000):  # with and without the rate probe
+        with pytest.raises(LabelError):
+            decode_mono(evil, rate=rate)
+    with pytest.raises(LabelError):
+        detect_rhythm_cue(evil)

@@ -162,7 +162,7 @@ class HttpUpstream:
         from starlette.concurrency import run_in_threadpool
 
         from hegui.errors import HeguiError
-        from hegui.labeling.gateway_audio import decode_mono
+        from hegui.labeling.gateway_audio import MAX_SECONDS, decode_mono
 
         async with self._sem:
             resp = await self._post("audio/speech", {**body, "response_format": "wav"})
@@ -170,7 +170,8 @@ class HttpUpstream:
         if not data or len(data) > MAX_SPEECH_BYTES:
             raise UpstreamError(detail=f"{self.name}: speech response empty or over {MAX_SPEECH_BYTES} bytes")
         try:
-            samples, rate = await run_in_threadpool(decode_mono, data, timeout=self.cfg.timeout_seconds)
+            samples, rate = await run_in_threadpool(lambda: decode_mono(data, timeout=self.cfg.timeout_seconds,
+                                                                        seconds=MAX_SECONDS + 1))
         except HeguiError as exc:
             raise UpstreamError(detail=f"{self.name}: undecodable speech ({exc.message('en')[:200]})") from exc
         return SpeechResult(samples, rate)

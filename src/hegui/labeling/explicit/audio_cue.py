@@ -19,7 +19,7 @@ import numpy as np
 
 from hegui.labeling.explicit.audio import RHYTHM
 from hegui.labeling.explicit.config import AudioPolicy, default_policy
-from hegui.labeling.explicit.errors import MediaUnreadable
+from hegui.labeling.explicit.errors import MediaUnreadable, ToolFailed
 from hegui.labeling.explicit.ffmpeg import run, tool
 
 __all__ = ["CueFinding", "decode_mono", "detect_rhythm_cue", "find_cue"]
@@ -28,6 +28,7 @@ RATE = 16000  # analysis rate: the 1 kHz tone is well inside it
 HOP = 16  # 1 ms envelope frames at RATE
 MIN_CORRELATION = 0.8  # matched-filter threshold (normalised correlation of envelope and template)
 MIN_PURITY = 0.5  # share of the signal's energy in the tone band while the cue sounds
+DEMUXERS = "mp3,wav,flac,ogg,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,aac"  # what decode_mono opens
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +56,15 @@ def decode_mono(source: bytes | Path, *, rate: int | None = None, seconds: float
             path.write_bytes(bytes(source))
             return decode_mono(path, rate=rate, seconds=seconds, timeout=timeout, max_bytes=max_bytes)
     out_rate = rate or _probe_rate(source, timeout)
-    args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(source), "-map", "0:a:0",
-            "-vn", *(["-t", f"{seconds:.3f}"] if seconds else []), "-ac", "1", "-ar", str(out_rate),
-            "-f", "f32le", "pipe:1"]
+    # attacker-controlled input: local files only, and only plain audio/video demuxers (an HLS or
+    # concat "file" could otherwise make ffmpeg read other files or URLs)
+    args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file",
+            "-format_whitelist", DEMUXERS, "-i", "file:" + str(Path(source).resolve()), "-map", "0:a:0", "-vn",
+            *(["-t", f"{seconds:.3f}"] if seconds else []), "-ac", "1", "-ar", str(out_rate), "-f", "f32le", "pipe:1"]
     try:
         proc = run(args, timeout=timeout, what="ffmpeg")
-    except Exception as exc:
-        msg = exc.message("en") if hasattr(exc, "message") else str(exc)
-        if "missing" in msg.lower() and "ffmpeg" in msg:
-            raise
-        raise MediaUnreadable(detail=msg[:300]) from exc
+    except ToolFailed as exc:
+        raise MediaUnreadable(detail=exc.message("en")[:300]) from exc
     pcm = np.frombuffer(proc.stdout[: len(proc.stdout) // 4 * 4], dtype="<f4").astype(np.float32)
     if pcm.size == 0:
         raise MediaUnreadable(detail="no audio samples decoded")
@@ -72,12 +72,17 @@ def decode_mono(source: bytes | Path, *, rate: int | None = None, seconds: float
 
 
 def _probe_rate(path: Path, timeout: float) -> int:
-    from hegui.labeling.explicit.ffmpeg import probe
-
-    info = probe(path, timeout=timeout)
-    if not info.has_audio:
+    """The first audio stream's sample rate (same input restrictions as the decode)."""
+    args = [tool("ffprobe"), "-v", "error", "-protocol_whitelist", "file", "-format_whitelist", DEMUXERS,
+            "-select_streams", "a:0", "-show_entries", "stream=sample_rate", "-of", "csv=p=0",
+            "file:" + str(Path(path).resolve())]
+    try:
+        out = run(args, timeout=timeout, what="ffprobe").stdout.decode("ascii", "replace").strip()
+    except ToolFailed as exc:
+        raise MediaUnreadable(detail=exc.message("en")[:300]) from exc
+    if not out.split(",")[0].isdigit():
         raise MediaUnreadable(detail="no audio stream")
-    return info.sample_rate or 48000
+    return max(8000, min(int(out.split(",")[0]), 192000))
 
 
 def template(policy: AudioPolicy) -> np.ndarray:
