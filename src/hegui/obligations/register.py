@@ -368,6 +368,6 @@ for _name, _target, _arg in (
         ("no_label_removal", "hegui.obligations.records_evidence:no_label_removal_finding", "services"),  # DS-18
         ("governance_systems", "hegui.obligations.governance:systems_finding", "services"),  # DS-7
         ("algorithm_review", "hegui.obligations.governance:algorithm_review_finding", "services"),  # DS-15
-        ("regulator_orders", "hegui.obligations.governance:orders_finding", "services"),  # GOV-ORDERS
-        ("synthesis_labels", "hegui.obligations.speech:synthesis_labels_finding", "services")):  # DS-17
+        ("regulator_orders", "hegui.obligations.governance:orders_finding", "services")):  # GOV-ORDERS
     _delegate(_name, _target, _arg)
+_delegate("synthesis_labels", "hegui.obligations.speech:synthesis_labels_finding", "services")  # DS-17
