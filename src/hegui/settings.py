@@ -134,6 +134,9 @@ class LabelSettings(_Section):
     text_position: Literal["prefix", "suffix", "both"] = "prefix"
     image_text: str = "AI生成"
     image_watermark: bool = True
+    # generated audio (GB 45438 §5.3): the rhythm cue at the start, "both" adds the spoken notice
+    audio_explicit: Literal["rhythm", "both"] = "rhythm"
+    audio_watermark: bool = True  # applied once an audio watermarker is wired in (docs/speech.md)
 
 
 class ModerationSettings(_Section):

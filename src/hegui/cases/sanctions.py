@@ -24,7 +24,7 @@ from hegui.storage.base import utcnow
 from hegui.storage.models import EndUser
 
 KINDS = ("warn", "restrict", "suspend", "terminate")
-FUNCTIONS = ("chat", "images", "voice_clone", "face_swap")
+FUNCTIONS = ("chat", "images", "speech", "voice_clone", "face_swap")
 KIND_ZH = {"restrict": "限制功能", "suspend": "暂停服务", "terminate": "终止服务", "warn": "警示"}
 KIND_EN = {"restrict": "restricted", "suspend": "suspended", "terminate": "terminated", "warn": "warned"}
 TZ = ZoneInfo("Asia/Shanghai")

@@ -123,7 +123,9 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="files or direc
                 as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
                 declared: Annotated[DeclaredOpt | None, typer.Option("--declared", help="uploader's declaration")] = None,
                 c2pa: Annotated[bool, typer.Option("--c2pa/--no-c2pa")] = True,
-                watermark: Annotated[bool, typer.Option("--watermark/--no-watermark")] = True) -> None:
+                watermark: Annotated[bool, typer.Option("--watermark/--no-watermark")] = True,
+                audio_cue: Annotated[bool, typer.Option("--audio-cue/--no-audio-cue",
+                                                        help="look for the §5.3 rhythm cue in audio")] = True) -> None:
     """Classify files as confirmed / possible / suspected / none (Measures Art 6) — 检测标识."""
     from rich.console import Console
     from rich.progress import Progress
@@ -142,7 +144,7 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="files or direc
         task = prog.add_task("inspecting", total=len(todo))
         for p in todo:
             r = inspect(p, parse_declared(declared.value if declared else None), registry=reg, check_c2pa=c2pa,
-                        check_watermark=watermark)
+                        check_watermark=watermark, check_audio_cue=audio_cue)
             results.append(r)
             if as_json:
                 sys.stdout.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")

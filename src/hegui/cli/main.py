@@ -75,7 +75,7 @@ def serve(config: Optional[Path] = ConfigOpt, host: Optional[str] = typer.Option
         if first.api_key:
             console.print(f"  demo API key 演示密钥: [bold]{first.api_key}[/]", soft_wrap=True)
             console.print(f"  demo user 演示用户: {first.demo_user}", soft_wrap=True)
-            console.print("  models 模型: hegui-demo-chat, hegui-demo-image (built-in demo, not a real model / 内置演示模型)",
+            console.print("  models 模型: hegui-demo-chat, hegui-demo-image, hegui-demo-tts (built-in demo, not a real model / 内置演示模型)",
                           soft_wrap=True)
     if first and first.api_key:
         console.print(f"  (demo API key also in {Path(settings.var_dir) / 'first-run.json'}; the admin password "

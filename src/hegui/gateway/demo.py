@@ -1,4 +1,5 @@
-"""The built-in demo model: text and images made locally, no download, clearly named a demo.
+"""The built-in demo model: text, images and speech made locally, no download, clearly named a demo
+(speech: espeak-ng through :mod:`hegui.synthesis.tts`).
 
 Deterministic: the same prompt gives the same output (so takedown and regeneration blocking
 can be shown end to end). ``/echo TEXT`` as the last user message returns TEXT verbatim,
@@ -14,7 +15,8 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hegui.gateway.upstream import ChatResult
+from hegui.gateway.upstream import ChatResult, SpeechResult
+from hegui.synthesis.tts import DEMO_TTS_MODEL
 
 DEMO_TEXT_MODEL = "hegui-demo-chat"
 DEMO_IMAGE_MODEL = "hegui-demo-image"
@@ -60,7 +62,7 @@ class DemoModel:
     name = "demo"
 
     def __init__(self, *, chunk_chars: int = 8, chunk_delay: float = 0.0) -> None:
-        self.models = [DEMO_TEXT_MODEL, DEMO_IMAGE_MODEL]
+        self.models = [DEMO_TEXT_MODEL, DEMO_IMAGE_MODEL, DEMO_TTS_MODEL]
         self.chunk_chars = chunk_chars
         self.chunk_delay = chunk_delay
 
@@ -81,6 +83,14 @@ class DemoModel:
         w, h = _parse_size(body.get("size") or "512x512")
         prompt = str(body.get("prompt") or "")
         return [render_demo_image(f"{prompt}#{i}", w, h) for i in range(n)]
+
+    async def speech(self, body: dict[str, Any]) -> SpeechResult:
+        """espeak-ng in a worker thread; ``voice`` is accepted and ignored (one demo voice)."""
+        from hegui.synthesis.tts import synthesize
+
+        spoken = await asyncio.to_thread(synthesize, str(body.get("input") or ""),
+                                         speed=float(body.get("speed") or 1.0))
+        return SpeechResult(spoken.samples, spoken.sample_rate)
 
     async def aclose(self) -> None:
         return None

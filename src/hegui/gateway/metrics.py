@@ -39,8 +39,8 @@ class GatewayMetrics:
         pair[1].observe(seconds)
 
 
-_ROUTES = ("/v1/chat/completions", "/v1/images/generations", "/v1/models", "/v1/hegui", "/admin", "/console",
-           "/complaints", "/about", "/metrics", "/healthz")
+_ROUTES = ("/v1/chat/completions", "/v1/images/generations", "/v1/audio/speech", "/v1/models", "/v1/hegui",
+           "/admin", "/console", "/complaints", "/about", "/metrics", "/healthz")
 
 
 def route_label(path: str) -> str:

@@ -30,6 +30,15 @@ class ChatResult:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class SpeechResult:
+    """Generated speech as mono float32 PCM (numpy array) at ``sample_rate`` — labelled and encoded
+    by the gateway, never sent as the upstream made it (GB 45438 §5.3, §6)."""
+
+    samples: Any
+    sample_rate: int
+
+
 class Upstream(Protocol):
     name: str
     models: list[str]
@@ -40,6 +49,8 @@ class Upstream(Protocol):
 
     async def images(self, body: dict[str, Any]) -> list[bytes]: ...
 
+    async def speech(self, body: dict[str, Any]) -> SpeechResult: ...
+
     async def aclose(self) -> None: ...
 
 
@@ -48,6 +59,7 @@ _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 # write); reading it lets httpx pool the connection. A server that keeps the body open longer
 # than this gets its connection closed instead of delaying the client.
 DRAIN_SECONDS = 0.25
+MAX_SPEECH_BYTES = 64 * 1024 * 1024  # an upstream's audio answer above this is refused, not decoded
 
 
 class HttpUpstream:
@@ -64,7 +76,8 @@ class HttpUpstream:
         self._client = httpx.AsyncClient(headers=headers, timeout=timeout, limits=limits, transport=transport)
         base = cfg.base_url.rstrip("/") + "/"
         # Absolute URLs parsed once: httpx skips merging a relative path into base_url per call.
-        self._urls = {path: httpx.URL(base + path) for path in ("chat/completions", "images/generations")}
+        self._urls = {path: httpx.URL(base + path) for path in ("chat/completions", "images/generations",
+                                                                 "audio/speech")}
         self._sem = asyncio.Semaphore(cfg.max_concurrency)
 
     async def aclose(self) -> None:
@@ -143,6 +156,25 @@ class HttpUpstream:
             return [base64.b64decode(item["b64_json"]) for item in resp.json()["data"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise UpstreamError(detail=f"{self.name}: malformed image response") from exc
+
+    async def speech(self, body: dict[str, Any]) -> SpeechResult:
+        """POST ``audio/speech`` (asking for lossless WAV) and decode the answer to PCM with ffmpeg."""
+        from starlette.concurrency import run_in_threadpool
+
+        from hegui.errors import HeguiError
+        from hegui.labeling.gateway_audio import MAX_SECONDS, decode_mono
+
+        async with self._sem:
+            resp = await self._post("audio/speech", {**body, "response_format": "wav"})
+        data = resp.content
+        if not data or len(data) > MAX_SPEECH_BYTES:
+            raise UpstreamError(detail=f"{self.name}: speech response empty or over {MAX_SPEECH_BYTES} bytes")
+        try:
+            samples, rate = await run_in_threadpool(lambda: decode_mono(data, timeout=self.cfg.timeout_seconds,
+                                                                        seconds=MAX_SECONDS + 1))
+        except HeguiError as exc:
+            raise UpstreamError(detail=f"{self.name}: undecodable speech ({exc.message('en')[:200]})") from exc
+        return SpeechResult(samples, rate)
 
 
 async def _drain(lines: AsyncIterator[str]) -> None:

@@ -86,9 +86,9 @@ class ChannelAddressRefused(AuthError):
 class ChannelEndpointRefused(AuthError):
     code = "TEST_CHANNEL_ENDPOINT"
     http_status = 403
-    message_zh = "测试通道密钥只能用于模型接口（/v1/chat/completions、/v1/images/generations、/v1/models）"
+    message_zh = "测试通道密钥只能用于模型接口（/v1/chat/completions、/v1/images/generations、/v1/audio/speech、/v1/models）"
     message_en = "a test-channel key serves only the model endpoints (/v1/chat/completions, " \
-                 "/v1/images/generations, /v1/models)"
+                 "/v1/images/generations, /v1/audio/speech, /v1/models)"
 
 
 def aware(t: dt.datetime) -> dt.datetime:

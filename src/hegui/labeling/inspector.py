@@ -3,7 +3,8 @@
 Evidence, strongest first: the implicit metadata label (Label "1" → confirmed, "2" → possible,
 "3" → suspected), the uploader's declaration (AI → possible), a C2PA manifest declaring
 ``trainedAlgorithmicMedia`` or a hegui watermark (→ policy class, "suspected" by default: reference
-§8 open points). The strongest class wins; a "1" is never downgraded.
+§8 open points), an explicit label found in the content (text notice, §5.1; the audio rhythm cue at
+the start, §5.3 → "suspected"). The strongest class wins; a "1" is never downgraded.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class InspectionResult:
     c2pa: dict[str, Any] | None = None
     watermark: dict[str, Any] | None = None
     declared: str | None = None
+    explicit_audio_cue: bool | None = None  # None: not an audio file, or not checked (see audio_cue)
+    audio_cue: dict[str, Any] | None = None
     evidence: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -43,7 +46,8 @@ class InspectionResult:
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "class": self.klass, "implicit": self.implicit, "carrier": self.carrier,
                 "verdict": self.verdict, "c2pa": self.c2pa, "watermark": self.watermark,
-                "declared": self.declared, "evidence": self.evidence, "errors": self.errors,
+                "declared": self.declared, "explicit_audio_cue": self.explicit_audio_cue,
+                "audio_cue": self.audio_cue, "evidence": self.evidence, "errors": self.errors,
                 "warnings": self.warnings}
 
     def _raise(self, klass: str, why: str) -> None:
@@ -69,6 +73,27 @@ def _explicit_text(data: Any, res: InspectionResult, policy: LabelPolicy) -> Non
             return
 
 
+_AUDIO_CARRIERS = {"mp3", "wav", "flac", "ogg"}
+
+
+def _audio_cue(data: Any, path: Path | None, res: InspectionResult) -> None:
+    """The §5.3 rhythm cue at the start of an audio file (decoded with ffmpeg, bounded)."""
+    from hegui.errors import HeguiError
+    from hegui.labeling.explicit.audio_cue import detect_rhythm_cue
+
+    try:
+        found = detect_rhythm_cue(path if path is not None else bytes(data))
+    except HeguiError as exc:  # ffmpeg missing or the audio undecodable: an evidence gap, not a crash
+        res.audio_cue = {"checked": False, "reason": exc.message("en")[:300]}
+        res.warnings.append(f"audio cue not checked: {exc.message('en')[:300]}")
+        return
+    res.audio_cue = {"checked": True, **found.to_dict()}
+    res.explicit_audio_cue = found.found
+    if found.found:
+        res._raise("suspected", f"explicit audio label: rhythm cue at {found.start_seconds:.2f} s "
+                                f"(GB 45438 §5.3; correlation {found.correlation:.2f})")
+
+
 def _watermark(data: bytes, res: InspectionResult, policy: LabelPolicy) -> None:
     try:
         wm = importlib.import_module("hegui.labeling.watermark")
@@ -90,22 +115,24 @@ def _watermark(data: bytes, res: InspectionResult, policy: LabelPolicy) -> None:
 
 def inspect(source: str | Path | bytes, declared: Declared = None, *, filename: str | None = None,
             policy: LabelPolicy | None = None, registry: CarrierRegistry | None = None,
-            check_c2pa: bool = True, check_watermark: bool = True) -> InspectionResult:
+            check_c2pa: bool = True, check_watermark: bool = True, check_audio_cue: bool = True) -> InspectionResult:
     """Classify one file as confirmed / possible / suspected / none with evidence (never raises
-    for bad input: problems are listed in ``errors``)."""
+    for bad input: problems are listed in ``errors``). ``check_audio_cue``: look for the explicit
+    audio label at the start of mp3/wav/flac/ogg files (needs ffmpeg)."""
     policy = policy or default_policy()
     if isinstance(source, (bytes, bytearray)):
         return _inspect_bytes(bytes(source), filename or "<bytes>", filename, declared, policy, registry,
-                              check_c2pa, check_watermark, None)
+                              check_c2pa, check_watermark, None, check_audio_cue)
     path = Path(source)
     try:
         with path.open("rb") as f:
             size = path.stat().st_size
             if size == 0:
-                return _inspect_bytes(b"", str(path), path.name, declared, policy, registry, False, False, path)
+                return _inspect_bytes(b"", str(path), path.name, declared, policy, registry, False, False, path,
+                                      False)
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
                 return _inspect_bytes(mm, str(path), path.name, declared, policy, registry,  # type: ignore[arg-type]
-                                      check_c2pa, check_watermark, path)
+                                      check_c2pa, check_watermark, path, check_audio_cue)
     except OSError as exc:
         r = InspectionResult(str(path), declared=declared)
         r.errors.append(f"cannot read file: {exc.strerror or exc}")
@@ -114,7 +141,7 @@ def inspect(source: str | Path | bytes, declared: Declared = None, *, filename: 
 
 def _inspect_bytes(data: Any, name: str, filename: str | None, declared: Declared, policy: LabelPolicy,
                    registry: CarrierRegistry | None, check_c2pa: bool, check_watermark: bool,
-                   path: Path | None) -> InspectionResult:
+                   path: Path | None, check_audio_cue: bool = True) -> InspectionResult:
     res = InspectionResult(name, declared=declared)
     rr: ReadResult = read_label(data, filename=filename, policy=policy, registry=registry)
     res.carrier, res.verdict = rr.carrier, rr.verdict
@@ -145,6 +172,8 @@ def _inspect_bytes(data: Any, name: str, filename: str | None, declared: Declare
         res._raise("possible", "uploader declared the content AI-generated (Art 10 ¶1)")
     if res.carrier in _TEXT_CARRIERS or (path is not None and path.suffix.lower() in TEXT_EXTENSIONS):
         _explicit_text(data, res, policy)
+    if check_audio_cue and res.carrier in _AUDIO_CARRIERS and not rr.too_large:
+        _audio_cue(data, path, res)
     if rr.too_large and (check_c2pa or check_watermark):
         # the file already broke a processing limit: feed it to no further parser (bounded memory)
         res.warnings.append("C2PA and watermark not checked: the file exceeds a processing limit")

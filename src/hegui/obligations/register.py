@@ -383,3 +383,4 @@ for _name, _target, _arg in (
         ("algorithm_review", "hegui.obligations.governance:algorithm_review_finding", "services"),  # DS-15
         ("regulator_orders", "hegui.obligations.governance:orders_finding", "services")):  # GOV-ORDERS
     _delegate(_name, _target, _arg)
+_delegate("synthesis_labels", "hegui.obligations.speech:synthesis_labels_finding", "services")  # DS-17

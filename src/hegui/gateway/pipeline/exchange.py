@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hegui.errors import HeguiError
-from hegui.gateway.upstream import ChatResult, Upstream
+from hegui.gateway.upstream import ChatResult, SpeechResult, Upstream
 from hegui.hooks import BlockHit
 from hegui.identity.test_channels import ChannelGrant
 from hegui.moderation.base import Action, StreamChecker, Verdict
@@ -34,7 +34,7 @@ class Flow(enum.Enum):
 
 @dataclass(eq=False)
 class Exchange:
-    endpoint: str  # chat.completions | images.generations
+    endpoint: str  # chat.completions | images.generations | audio.speech
     app_id: str
     lang: str = "zh"
     read_body: Callable[[], Awaitable[bytes]] | None = None  # read by the first step, inside the pipeline
@@ -61,6 +61,9 @@ class Exchange:
     output_verdict: Verdict | None = None
     block: BlockHit | None = None  # the answer matched a taken-down item (regeneration blocklist)
     images: list[bytes] = field(default_factory=list)
+    speech: SpeechResult | None = None  # audio.speech: the upstream's PCM, before labels
+    audio: bytes = b""  # audio.speech: the labelled, encoded file that leaves
+    audio_format: str = ""  # its format: mp3 | wav | flac | opus
     # the answer as it leaves
     answer: str = ""  # whole answers: the text before labels; streams: the text released so far
     head: str = ""  # streams: the explicit label sent before the answer

@@ -23,8 +23,8 @@ from hegui.storage.models import EndUser
 if TYPE_CHECKING:
     from hegui.app.services import Services
 
-FUNCTIONS = {"chat.completions": "chat", "images.generations": "images", "voice.clone": "voice_clone",
-             "face.swap": "face_swap"}  # what a "restrict" sanction names
+FUNCTIONS = {"chat.completions": "chat", "images.generations": "images", "audio.speech": "speech",
+             "voice.clone": "voice_clone", "face.swap": "face_swap"}  # what a "restrict" sanction names
 
 
 def _refuse_if_suspended(s) -> None:  # noqa: ANN001

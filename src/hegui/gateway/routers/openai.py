@@ -1,4 +1,4 @@
-"""The OpenAI-compatible surface: chat completions (SSE too), image generations, models."""
+"""The OpenAI-compatible surface: chat completions (SSE too), image generations, speech, models."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 from hegui.errors import NotFound
 from hegui.gateway.deps import caller_of, lang_of, services_of
 from hegui.identity.apps import Caller
-from hegui.gateway.pipeline import chat, images
+from hegui.gateway.pipeline import chat, images, speech
 from hegui.gateway.pipeline.exchange import Exchange
 from hegui.storage.models import UsageRecord
 
@@ -69,6 +69,15 @@ async def image_generations(request: Request):
     base = services.settings.server.public_url or str(request.base_url)
     payload, headers = await images.generate(services, ex, base)
     return JSONResponse(payload, headers={**headers, "X-Request-Id": ex.request_id})
+
+
+@router.post("/v1/audio/speech")
+async def audio_speech(request: Request):
+    """Text to speech, labelled (GB 45438 §5.3, §6): the audio file's bytes."""
+    services = services_of(request)
+    ex = _exchange(request, "audio.speech", await caller_of(request, model_endpoint=True))
+    audio, media_type, headers = await speech.generate(services, ex)
+    return Response(audio, media_type=media_type, headers={**headers, "X-Request-Id": ex.request_id})
 
 
 @router.get("/v1/models")
