@@ -18,13 +18,12 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from hegui.errors import ContentRefused, NotFound, ValidationFailed
 from hegui.fileio import write_atomic
-from hegui.gateway.pipeline import label
+from hegui.gateway.pipeline import label, speech
 from hegui.gateway.pipeline.base import Pipeline, Step
 from hegui.gateway.pipeline.exchange import Exchange, Flow
 from hegui.gateway.pipeline.identity import Admit
@@ -32,10 +31,11 @@ from hegui.gateway.pipeline.moderate import ModerateInput
 from hegui.gateway.pipeline.record import Commit
 from hegui.likeness.consent import ConsentDecision, ConsentRegistry
 from hegui.likeness.errors import LikenessCheckFailed, ProtectedLikenessBlocked
+from hegui.labeling import gateway_audio
 from hegui.records.usage import new_content_id
 from hegui.synthesis import face as demo_face
 from hegui.synthesis import voice as demo_voice
-from hegui.synthesis.media_io import decode_audio, read_wav, run, tool, wav_bytes
+from hegui.synthesis.media_io import decode_audio, read_wav, wav_bytes
 from hegui.synthesis.remote import post_form
 
 if TYPE_CHECKING:
@@ -210,23 +210,16 @@ class Synthesize(Step):
         return Flow.CONTINUE
 
 
-def _label_audio(wav: bytes, *, content_id: str, producer_code: str, fmt: str) -> bytes:
-    """GB 45438-2025 §5.3 explicit label (the rhythm cue ·− ·· at the start) and the §6 implicit
-    label in the file's metadata.
-
-    TODO(lead, issue 14 merge): replace with ``hegui.labeling.gateway_audio.label_generated_audio``
-    (written in parallel; it adds the audio watermark) once it is on main."""
-    from hegui.labeling import ImplicitLabel, write_label
-    from hegui.labeling.explicit.audio import rhythm_cue
-    from hegui.labeling.explicit.config import default_policy
-    from hegui.labeling.gateway_image import implicit_fields
-
+def _label_audio(services: Services, wav: bytes, *, content_id: str, fmt: str) -> tuple[bytes, str]:
+    """GB 45438-2025 §5.3 explicit cue, the §6 implicit label and the audio watermark — the same
+    labeller as the speech endpoint (:func:`hegui.labeling.gateway_audio.label_generated_audio`);
+    returns the file and the record's label kind."""
     samples, rate = read_wav(wav)
-    labelled = wav_bytes(np.concatenate([rhythm_cue(rate, default_policy().audio), samples]), rate)
-    if fmt == "mp3":
-        labelled = run([tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
-                        "-c:a", "libmp3lame", "-b:a", "128k", "-f", "mp3", "pipe:1"], stdin=labelled, timeout=120)
-    return write_label(labelled, ImplicitLabel(**implicit_fields(content_id=content_id, producer_code=producer_code)))
+    mark = speech.watermarker(services)
+    data = gateway_audio.label_generated_audio(samples, rate, fmt, content_id=content_id,
+                                               producer_code=services.settings.service.provider_code,
+                                               watermark=mark, mode=services.settings.labels.audio_explicit)
+    return data, "audio:explicit+implicit" + ("+watermark" if mark is not None else "")
 
 
 class LabelMedia(Step):
@@ -248,10 +241,9 @@ class LabelMedia(Step):
             return Flow.CONTINUE
         if ex.endpoint == VOICE:
             fmt = ex.body["format"]
-            ex.media = await run_in_threadpool(lambda: _label_audio(
-                ex.media, content_id=content_id, producer_code=sv.settings.service.provider_code, fmt=fmt))
+            ex.media, kind = await run_in_threadpool(_label_audio, sv, ex.media, content_id=content_id, fmt=fmt)
             ex.media_type = AUDIO_FORMATS[fmt]
-            ex.record.output, ex.record.label = "[1 audio clip]", "audio:explicit(rhythm)+implicit"
+            ex.record.output, ex.record.label = "[1 audio clip]", kind
         else:
             ex.media = await label.label_image(sv, ex.media, content_id)
             await run_in_threadpool(write_atomic, sv.outputs_dir / f"{content_id}.png", ex.media)
