@@ -22,7 +22,7 @@ from hegui.errors import LabelError
 from hegui.labeling.explicit.audio import rhythm_cue, spoken_label
 from hegui.labeling.explicit.audio_cue import decode_mono
 from hegui.labeling.explicit.config import ExplicitPolicy, default_policy
-from hegui.labeling.explicit.ffmpeg import run, tool
+from hegui.labeling.explicit.ffmpeg import input_args, run, tool
 from hegui.labeling.gateway_image import implicit_fields
 
 __all__ = ["AUDIO_FORMATS", "AudioWatermarker", "CueMode", "decode_mono", "explicit_cue", "label_generated_audio",
@@ -111,7 +111,7 @@ def _encode(pcm: np.ndarray, rate: int, fmt: str, timeout: float) -> bytes:
         if fmt == "wav":
             return src.read_bytes()
         dst = Path(tmp) / ("out" + AUDIO_FORMATS[fmt][1])
-        run([tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(src),
+        run([tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *input_args(src),
              "-map_metadata", "-1", *AUDIO_FORMATS[fmt][2], str(dst)], timeout=min(timeout, 300), what="ffmpeg")
         return dst.read_bytes()
 

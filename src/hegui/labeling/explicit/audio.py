@@ -22,6 +22,7 @@ from hegui.labeling.explicit.carry import carry_implicit
 from hegui.labeling.explicit.ffmpeg import (
     AUDIO_CODECS,
     DEFAULT_LAYOUTS,
+    input_args,
     MOV_FAMILY,
     SOURCE_AUDIO_CODECS,
     Probe,
@@ -153,7 +154,7 @@ def _ffmpeg_args(src: Path, cue: Path, out: Path, order: list[str], info: Probe,
     layout = info.channel_layout or DEFAULT_LAYOUTS.get(max(1, min(info.channels or 1, 8)), "stereo")
     inputs, labels = [], []
     for i, kind in enumerate(order):
-        inputs += ["-i", str(cue if kind == "c" else src)]
+        inputs += input_args(cue if kind == "c" else src)
         labels.append(f"[{i}:a:0]aresample={rate},aformat=sample_fmts=fltp:sample_rates={rate}:"
                       f"channel_layouts={layout}[a{i}]")
     tail = f",aformat=sample_fmts={info.sample_fmt}" if info.sample_fmt.isalnum() else ""

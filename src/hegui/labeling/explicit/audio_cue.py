@@ -20,7 +20,7 @@ import numpy as np
 from hegui.labeling.explicit.audio import RHYTHM
 from hegui.labeling.explicit.config import AudioPolicy, default_policy
 from hegui.labeling.explicit.errors import MediaUnreadable, ToolFailed
-from hegui.labeling.explicit.ffmpeg import run, tool
+from hegui.labeling.explicit.ffmpeg import SAFE_DEMUXERS, run, tool
 
 __all__ = ["CueFinding", "decode_mono", "detect_rhythm_cue", "find_cue"]
 
@@ -28,7 +28,7 @@ RATE = 16000  # analysis rate: the 1 kHz tone is well inside it
 HOP = 16  # 1 ms envelope frames at RATE
 MIN_CORRELATION = 0.8  # matched-filter threshold (normalised correlation of envelope and template)
 MIN_PURITY = 0.5  # share of the signal's energy in the tone band while the cue sounds
-DEMUXERS = "mp3,wav,flac,ogg,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,aac"  # what decode_mono opens
+DEMUXERS = SAFE_DEMUXERS  # what decode_mono opens (plain media containers only)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,11 @@ SOURCE_AUDIO_CODECS = {
 MOV_FAMILY = ("mp4", "mov", "ipod")
 #: ffmpeg's default layout per channel count (what a WAV without a channel mask is read as)
 DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+#: the only demuxers ffmpeg may use on a file given to it: plain media containers. A playlist (HLS,
+#: concat, …) saved under a media name could otherwise make ffmpeg read other local files or URLs
+#: into the output (an attacker-controlled upload leaking the server's files).
+SAFE_DEMUXERS = ("mp3,wav,w64,aiff,flac,ogg,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,aac,avi,flv,mpegts,"
+                 "image2,png_pipe,jpeg_pipe")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,12 @@ def tool(name: str) -> str:
     return path
 
 
+def input_args(path: Path | str) -> list[str]:
+    """``-i`` for one local media file with the input restricted: local files only (no network, no
+    nested protocols) and only :data:`SAFE_DEMUXERS`."""
+    return ["-protocol_whitelist", "file", "-format_whitelist", SAFE_DEMUXERS, "-i", "file:" + str(Path(path).resolve())]
+
+
 def run(args: list[str], *, timeout: float, what: str = "ffmpeg") -> subprocess.CompletedProcess[bytes]:
     try:
         proc = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
@@ -69,7 +80,8 @@ def run(args: list[str], *, timeout: float, what: str = "ffmpeg") -> subprocess.
 
 
 def probe(path: Path, *, timeout: float = 60) -> Probe:
-    args = [tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)]
+    args = [tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+            "-protocol_whitelist", "file", "-format_whitelist", SAFE_DEMUXERS, "file:" + str(Path(path).resolve())]
     try:
         info = json.loads(run(args, timeout=timeout, what="ffprobe").stdout or b"{}")
     except ToolFailed as exc:

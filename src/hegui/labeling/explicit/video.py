@@ -9,7 +9,7 @@ from pathlib import Path
 from hegui.labeling.explicit.atomic import temp_output
 from hegui.labeling.explicit.config import ExplicitPolicy, default_policy
 from hegui.labeling.explicit.errors import MediaUnsupported
-from hegui.labeling.explicit.ffmpeg import muxer_for, probe, run, tool
+from hegui.labeling.explicit.ffmpeg import input_args, muxer_for, probe, run, tool
 from hegui.labeling.explicit.image import Position, label_layer
 
 _VIDEO_CODEC = {"webm": ["-c:v", "libvpx-vp9", "-b:v", "0", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1"]}
@@ -38,8 +38,8 @@ def label_video(src: Path, dst: Path, *, text: str = "AI生成", position: Posit
         box = layer.getbbox() or (0, 0, 1, 1)
         layer.crop(box).save(overlay)  # overlay only the label's box: cheaper per frame
         with temp_output(dst) as out:
-            args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(src),
-                    "-i", str(overlay), "-filter_complex", f"[0:v:0][1:v]overlay={box[0]}:{box[1]}:enable='{enable}'[v]",
+            args = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *input_args(src),
+                    *input_args(overlay), "-filter_complex", f"[0:v:0][1:v]overlay={box[0]}:{box[1]}:enable='{enable}'[v]",
                     "-map", "[v]", "-map", "0:a?", "-map_metadata", "0", *codec, "-c:a", "copy"]
             if muxer in ("mp4", "mov"):
                 args += ["-movflags", "+faststart+use_metadata_tags"]
