@@ -211,7 +211,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.ops", "app", "typer", "ops"),
                                      ("hegui.cli.corpus", "app", "typer", "corpus"),
                                      ("hegui.cli.annotate", "app", "typer", "annotate"),
-                                     ("hegui.cli.optout", "app", "typer", "optout")):
+                                     ("hegui.cli.optout", "app", "typer", "optout"),
+                                     ("hegui.cli.likeness", "app", "typer", "likeness")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
