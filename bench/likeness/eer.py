@@ -36,7 +36,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
-import yaml  # noqa: E402
 
 from hegui.likeness.registry import THRESHOLDS_FILE, Thresholds  # noqa: E402
 from hegui.likeness.speaker import SpeakerEncoder  # noqa: E402
@@ -128,10 +127,20 @@ def voice_sets(tmp: Path) -> dict[str, dict[str, list[bytes]]]:
     return {k: v for k, v in sets.items() if v}
 
 
-def pairs(emb: dict[str, list[np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Genuine and impostor cosine scores (each unordered pair once)."""
-    genuine = [float(a @ b) for vs in emb.values() for a, b in itertools.combinations(vs, 2)]
-    impostor = [float(a @ b) for (_, va), (_, vb) in itertools.combinations(emb.items(), 2) for a in va for b in vb]
+def _score(registered: np.ndarray, query: np.ndarray) -> float:
+    """As ``LikenessRegistry.match``: the entry's one vector (a face image: its most confident face)
+    against every vector of the query (every face found), best cosine."""
+    entry = registered if registered.ndim == 1 else registered[0]
+    return float(np.max(np.atleast_2d(query) @ entry))
+
+
+def pairs(emb: dict[str, list[np.ndarray]], identity: dict[str, str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Genuine (within a set) and impostor (across identities) cosine scores, each pair once;
+    sets of the same ``identity`` are never paired as impostors."""
+    who = identity or {k: k for k in emb}
+    genuine = [_score(a, b) for vs in emb.values() for a, b in itertools.combinations(vs, 2)]
+    impostor = [_score(a, b) for (ka, va), (kb, vb) in itertools.combinations(emb.items(), 2)
+                if who[ka] != who[kb] for a in va for b in vb]
     return np.array(genuine), np.array(impostor)
 
 
@@ -146,8 +155,10 @@ def eer(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float]:
     return best[1], best[2]
 
 
-def rates(genuine: np.ndarray, impostor: np.ndarray, t: float) -> tuple[float, float]:
-    return float(np.mean(impostor >= t)), float(np.mean(genuine < t))
+def rates(genuine: np.ndarray, impostor: np.ndarray, t: float) -> tuple[float, float, float, float]:
+    """FAR and FRR at ``t``, then the lowest genuine and highest impostor score."""
+    return (float(np.mean(impostor >= t)), float(np.mean(genuine < t)), float(genuine.min()),
+            float(impostor.max()))
 
 
 def split(emb: dict[str, list[np.ndarray]]) -> tuple[dict, dict]:
@@ -155,8 +166,8 @@ def split(emb: dict[str, list[np.ndarray]]) -> tuple[dict, dict]:
     return ({n: emb[n] for n in names[0::2]}, {n: emb[n] for n in names[1::2]})
 
 
-def face_sets(faces_dir: Path | None) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]]]:
-    """(independent photographs per identity, augmented copies per source image)."""
+def face_sets(faces_dir: Path | None) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]], dict[str, str]]:
+    """(independent photographs per identity, augmented copies per source image, source → identity)."""
     from PIL import Image, ImageEnhance, ImageOps
 
     ident: dict[str, list[bytes]] = {}
@@ -174,6 +185,7 @@ def face_sets(faces_dir: Path | None) -> tuple[dict[str, list[bytes]], dict[str,
     except ImportError:
         pass
     augmented: dict[str, list[bytes]] = {}
+    source_of: dict[str, str] = {}
     for who, images in ident.items():
         for k, data in enumerate(images):
             img = Image.open(io.BytesIO(data)).convert("RGB")
@@ -185,13 +197,14 @@ def face_sets(faces_dir: Path | None) -> tuple[dict[str, list[bytes]], dict[str,
                 v.save(buf, "JPEG", quality=40)
                 blobs.append(buf.getvalue())
             augmented[f"{who}{k}"] = blobs
-    return ident, augmented
+            source_of[f"{who}{k}"] = who
+    return ident, augmented, source_of
 
 
 def _face_emb(enc, sets: dict[str, list[bytes]]) -> dict[str, list[np.ndarray]]:  # noqa: ANN001
     out: dict[str, list[np.ndarray]] = {}
     for who, images in sets.items():
-        vs = [f[0].vector for f in (enc.embed_faces(b) for b in images) if f]
+        vs = [np.stack([x.vector for x in f]) for f in (enc.embed_faces(b) for b in images) if f]
         if vs:
             out[who] = vs
     return out
@@ -201,14 +214,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calibrate", action="store_true", help="write the voice threshold to thresholds.yaml")
     ap.add_argument("--faces", type=Path, default=None, help="face_recognition sdist tests/test_images folder")
+    ap.add_argument("--only", choices=("voice", "face"), default=None, help="measure one kind only")
     args = ap.parse_args()
+    if args.calibrate and args.only == "face":
+        raise SystemExit("--calibrate needs the voice measurements")
     shipped = Thresholds.load()
     speaker = SpeakerEncoder.load()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        sets = voice_sets(Path(tmp))
+        sets = voice_sets(Path(tmp)) if args.only != "face" else {}
     embs = {src: {spk: [speaker.embed_file(c) for c in clips] for spk, clips in spks.items()}
             for src, spks in sets.items()}
+    print(f"voices 声音: {', '.join(f'{k} {len(v)} speakers' for k, v in embs.items())}", file=sys.stderr)
     cal_g, cal_i = [], []
     for src, emb in embs.items():
         cal, held = split(emb)
@@ -217,40 +234,44 @@ def main() -> None:
         cal_i.append(i)
         hg, hi = pairs(held)
         e, t = eer(hg, hi)
-        far, frr = rates(hg, hi, shipped.voice)
-        rows.append(("voice", f"{src} held-out ({len(held)} spk)", f"{len(hg)}+{len(hi)}", e, t, far, frr))
-    cal_eer, cal_t = eer(np.concatenate(cal_g), np.concatenate(cal_i))
-    rows.append(("voice", "all calibration halves", f"{sum(map(len, cal_g))}+{sum(map(len, cal_i))}",
-                 cal_eer, cal_t, *rates(np.concatenate(cal_g), np.concatenate(cal_i), shipped.voice)))
+        rows.append(("voice", f"{src} held-out ({len(held)} spk)", f"{len(hg)}+{len(hi)}", e, t,
+                     *rates(hg, hi, shipped.voice)))
+    cal_t = shipped.voice
+    if cal_g:
+        cal_eer, cal_t = eer(np.concatenate(cal_g), np.concatenate(cal_i))
+        rows.append(("voice", "all calibration halves", f"{sum(map(len, cal_g))}+{sum(map(len, cal_i))}",
+                     cal_eer, cal_t, *rates(np.concatenate(cal_g), np.concatenate(cal_i), shipped.voice)))
     from hegui.likeness.face import FaceEncoder
 
     face = FaceEncoder.load()
-    ident, augmented = face_sets(args.faces)
+    ident, augmented, source_of = face_sets(args.faces) if args.only != "voice" else ({}, {}, {})
     fe = _face_emb(face, ident)
     g, i = pairs(fe)
     if len(g) and len(i):
         rows.append(("face", f"independent photos ({len(fe)} ids, {sum(map(len, fe.values()))} imgs)",
                      f"{len(g)}+{len(i)}", *eer(g, i), *rates(g, i, shipped.face)))
-    ag, ai = pairs(_face_emb(face, augmented))
+    ag, ai = pairs(_face_emb(face, augmented), source_of)
     if len(ag) and len(ai):
         rows.append(("face", "augmented copies (NOT independent)", f"{len(ag)}+{len(ai)}", *eer(ag, ai),
                      *rates(ag, ai, shipped.face)))
-    print("| kind | data | pairs (genuine+impostor) | EER | threshold at EER | FAR at shipped | FRR at shipped |")
-    print("|---|---|---|---|---|---|---|")
-    for kind, data, n, e, t, far, frr in rows:
-        print(f"| {kind} | {data} | {n} | {e:.3f} | {t:.3f} | {far:.3f} | {frr:.3f} |")
+    print("| kind | data | pairs (genuine+impostor) | EER | threshold at EER | FAR at shipped | FRR at shipped "
+          "| lowest genuine / highest impostor |")
+    print("|---|---|---|---|---|---|---|---|")
+    for kind, data, n, e, t, far, frr, lo, hi in rows:
+        print(f"| {kind} | {data} | {n} | {e:.3f} | {t:.3f} | {far:.3f} | {frr:.3f} | {lo:.3f} / {hi:.3f} |")
     print(f"\nshipped operating points 当前阈值: voice {shipped.voice:.3f}, face {shipped.face:.3f} ({shipped.source})")
     print(f"calibrated voice threshold (EER of the calibration halves) 校准阈值: {cal_t:.3f}")
     if args.calibrate:
-        doc = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8"))
-        doc["voice"]["threshold"] = round(cal_t, 3)
-        text = THRESHOLDS_FILE.read_text(encoding="utf-8")
-        head = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+        import re
+
         from hegui.fileio import write_atomic
 
-        write_atomic(THRESHOLDS_FILE, (head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)).encode())
-        print(f"wrote {THRESHOLDS_FILE}")
-
+        text = THRESHOLDS_FILE.read_text(encoding="utf-8")
+        text, n = re.subn(r"(?m)^(voice:\n(?:  .*\n)*?  threshold: )[-0-9.]+", rf"\g<1>{cal_t:.3f}", text)
+        if n != 1:
+            raise SystemExit(f"{THRESHOLDS_FILE}: no voice.threshold line to update")
+        write_atomic(THRESHOLDS_FILE, text)
+        print(f"wrote {THRESHOLDS_FILE}: voice.threshold = {cal_t:.3f}")
 
 if __name__ == "__main__":
     main()

@@ -73,11 +73,11 @@ class FaceEncoder:
             raise LikenessModelUnavailable(model=ENCODER_ID, detail=str(exc)) from exc
 
     def embed_faces(self, image_bytes: bytes, *, max_pixels: int = MAX_PIXELS) -> list[FaceEmbedding]:
-        """Every frontal face in the image (up to ``MAX_FACES``, largest first)."""
+        """Every frontal face in the image (up to ``MAX_FACES``, the detector's most confident first)."""
         rgb, scale = _prepare(image_bytes, max_pixels)
         upsample = 1 if max(rgb.shape[:2]) < MIN_SIDE else 0
         dets, scores, _ = self._detector.run(rgb, upsample, 0.0)
-        found = sorted(zip(dets, scores), key=lambda d: -d[0].area())[:MAX_FACES]
+        found = sorted(zip(dets, scores), key=lambda d: -d[1])[:MAX_FACES]
         out: list[FaceEmbedding] = []
         for rect, score in found:
             shape = self._shape(rgb, rect)

@@ -145,7 +145,8 @@ class LikenessRegistry:
     # --- writes -------------------------------------------------------------------------------
     def register(self, kind: str, data: bytes, label: str, holder: str, actor: str,
                  subject_ref: str | None = None) -> ProtectedLikeness:
-        """Enrol a reference sample (the largest face, or the whole voice clip); sealed at rest."""
+        """Enrol a reference sample (the detector's most confident face, or the whole voice clip);
+        sample, label and embedding are sealed at rest, the subject reference kept as an HMAC."""
         found = self.embeddings(kind, data)
         if not found:
             raise LikenessInputUnreadable(detail="no face found in the portrait / 肖像中未检测到人脸")
