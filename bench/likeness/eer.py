@@ -11,6 +11,9 @@ Voices (all legally usable, generated here, nothing downloaded):
   festvox-kdlpc16k festvox-us-slt-hts festvox-czech-{dita,krb,machac,ph} festvox-suopuhe-{lj,mv}
   festvox-italp16k festvox-itapc16k festvox-ru``): diphone / unit-selection / HTS voices built from
   recordings of 12 different real people, resynthesised (not natural speech).
+- ``alsa-utils``: the nine spoken channel names in ``/usr/share/sounds/alsa`` (Debian package
+  alsa-utils, GPL-2): natural recorded speech of one person, ~1.4 s each ("Noise.wav" skipped);
+  held out, paired against the festival held-out speakers as impostors.
 Faces (``--faces`` = the ``tests/test_images`` folder of the face_recognition 1.3.0 sdist, MIT; the
 photographs appear to be official White House photographs, i.e. US federal works, public domain in
 the US) plus scikit-image's ``astronaut`` (NASA, public domain): 2 identities with ≥ 2 images.
@@ -214,6 +217,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calibrate", action="store_true", help="write the voice threshold to thresholds.yaml")
     ap.add_argument("--faces", type=Path, default=None, help="face_recognition sdist tests/test_images folder")
+    ap.add_argument("--alsa-sounds", type=Path, default=Path("/usr/share/sounds/alsa"),
+                    help="alsa-utils' spoken channel names (one natural speaker), held out from calibration")
     ap.add_argument("--only", choices=("voice", "face"), default=None, help="measure one kind only")
     args = ap.parse_args()
     if args.calibrate and args.only == "face":
@@ -236,6 +241,14 @@ def main() -> None:
         e, t = eer(hg, hi)
         rows.append(("voice", f"{src} held-out ({len(held)} spk)", f"{len(hg)}+{len(hi)}", e, t,
                      *rates(hg, hi, shipped.voice)))
+    natural = sorted(p for p in args.alsa_sounds.glob("*.wav") if p.stem != "Noise") if args.only != "face" else []
+    if len(natural) >= 2 and embs.get("festival"):
+        own = [speaker.embed_file(p.read_bytes()) for p in natural]
+        _, held = split(embs["festival"])
+        ng = np.array([_score(a, b) for a, b in itertools.combinations(own, 2)])
+        ni = np.array([_score(a, b) for a in own for vs in held.values() for b in vs])
+        rows.append(("voice", f"natural speech: alsa-utils speaker ({len(own)} clips ~1.4 s) vs festival held-out",
+                     f"{len(ng)}+{len(ni)}", *eer(ng, ni), *rates(ng, ni, shipped.voice)))
     cal_t = shipped.voice
     if cal_g:
         cal_eer, cal_t = eer(np.concatenate(cal_g), np.concatenate(cal_i))

@@ -98,7 +98,8 @@ def _prepare(image_bytes: bytes, max_pixels: int) -> tuple[np.ndarray, float]:
         decoded = open_image(image_bytes, max_pixels=max_pixels)
         img = upright(decoded).convert("RGB")
     except HeguiError as exc:
-        raise LikenessInputUnreadable(detail=exc.bilingual()) from exc
+        raise LikenessInputUnreadable(message_en=f"Cannot read the sample to compare: {exc.message('en')}",
+                                      message_zh=f"无法读取用于比对的样本：{exc.message('zh')}") from exc
     scale = 1.0
     if max(img.size) > MAX_SIDE:
         scale = MAX_SIDE / max(img.size)
