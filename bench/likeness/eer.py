@@ -249,6 +249,19 @@ def main() -> None:
         ni = np.array([_score(a, b) for a in own for vs in held.values() for b in vs])
         rows.append(("voice", f"natural speech: alsa-utils speaker ({len(own)} clips ~1.4 s) vs festival held-out",
                      f"{len(ng)}+{len(ni)}", *eer(ng, ni), *rates(ng, ni, shipped.voice)))
+        # the same speaker with ~5.5 s per side: 4 clips joined vs the other 4 (every split once)
+        from hegui.likeness.speaker import SAMPLE_RATE, decode_audio
+
+        waves = [decode_audio(p.read_bytes()) for p in natural]
+        half = len(waves) // 2
+        splits = [(a, [i for i in range(len(waves)) if i not in a]) for a in itertools.combinations(range(len(waves)), half)
+                  if 0 in a]
+        joined = [(speaker.embed(np.concatenate([waves[i] for i in a]), SAMPLE_RATE),
+                   speaker.embed(np.concatenate([waves[i] for i in b]), SAMPLE_RATE)) for a, b in splits]
+        jg = np.array([float(x @ y) for x, y in joined])
+        ji = np.array([_score(x, b) for x, _ in joined for vs in held.values() for b in vs])
+        rows.append(("voice", f"natural speech: same speaker, {half} clips joined (~5.5 s) per side", f"{len(jg)}+{len(ji)}",
+                     *eer(jg, ji), *rates(jg, ji, shipped.voice)))
     cal_t = shipped.voice
     if cal_g:
         cal_eer, cal_t = eer(np.concatenate(cal_g), np.concatenate(cal_i))

@@ -107,6 +107,8 @@ def test_a_registered_voice_blocks_the_same_voice_only(services, encoders, tmp_p
     assert same is not None and same.likeness_id == row.id
     assert reg.match("voice", _say(tmp_path, "en+f4", "We will meet at the station at half past seven and "
                                    "take the early train north.")) is None
+    with pytest.raises(LikenessInputUnreadable, match="at least 3 s"):
+        reg.register("voice", _say(tmp_path, "en+m3", "Hello there."), "Short", "agent", "admin:a")
 
 
 def test_a_degraded_kind_fails_closed(services, encoders) -> None:  # noqa: ANN001

@@ -1,6 +1,3 @@
-"""The seam between the registry of protected voices and faces and the gateway (Deep Synthesis
-Provisions Art 14): the gateway asks ``match(kind, data)`` for every reference and output."""
-
 from __future__ import annotations
 
 from dataclasses import dataclass
