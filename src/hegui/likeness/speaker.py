@@ -83,12 +83,13 @@ def read_legacy_checkpoint(path: Path) -> dict[str, np.ndarray]:
             raise ValueError("not a legacy torch checkpoint")
         pickle.load(fh)  # noqa: S301 - protocol version
         pickle.load(fh)  # noqa: S301 - sys info
-        seen: list[_Tensor] = []
         obj = _Unpickler(fh).load()
         keys = _Unpickler(fh).load()
         state = obj["model_state"] if isinstance(obj, dict) and "model_state" in obj else obj
         by_key: dict[str, np.ndarray] = {}
-        sizes = {t.storage.key: t.storage for t in _tensors(state, seen)}
+        if not isinstance(state, dict) or not all(isinstance(v, _Tensor) for v in state.values()):
+            raise ValueError("model_state is not a flat dict of tensors")
+        sizes = {t.storage.key: t.storage for t in state.values()}
         for key in keys:
             (count,) = struct.unpack("<q", fh.read(8))
             dtype = np.dtype(sizes[key].dtype if key in sizes else "<f4")
@@ -101,17 +102,13 @@ def read_legacy_checkpoint(path: Path) -> dict[str, np.ndarray]:
     for name, t in state.items():
         flat = by_key[t.storage.key]
         itemsize = flat.dtype.itemsize
+        extent = t.offset + sum((d - 1) * st for d, st in zip(t.shape, t.stride)) + 1 if all(t.shape) else 0
+        if t.offset < 0 or min(t.stride, default=0) < 0 or extent > flat.size:
+            raise ValueError(f"tensor {name} lies outside its storage")
         view = np.lib.stride_tricks.as_strided(flat[t.offset:], shape=t.shape,
                                                strides=tuple(s * itemsize for s in t.stride))
         out[name] = np.array(view, dtype=np.float32)
     return out
-
-
-def _tensors(state: Any, seen: list[_Tensor]) -> list[_Tensor]:
-    if not isinstance(state, dict) or not all(isinstance(v, _Tensor) for v in state.values()):
-        raise ValueError("model_state is not a flat dict of tensors")
-    seen.extend(state.values())
-    return seen
 
 
 # --- audio front end ----------------------------------------------------------------------------
