@@ -40,6 +40,9 @@ if [ ! -f "$stamp" ]; then
   echo "[setup] installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
   .venv/bin/python -m pip install -q -e ".$extras" 2>&1 | grep -v -i "warning" || true
+  # resemblyzer's wheel carries the GE2E speaker weights (hegui.likeness.speaker runs them in numpy);
+  # --no-deps because its declared dependencies pull CUDA torch (~5.5 GB) that hegui never imports
+  .venv/bin/python -m pip install -q --no-deps "resemblyzer==0.1.4" 2>&1 | grep -v -i "warning" || true
   .venv/bin/python -c "import hegui, fastapi, sqlalchemy" || { echo "[setup] Python install failed" >&2; exit 1; }
   rm -f .venv/.hegui-setup-*; touch "$stamp"
 fi

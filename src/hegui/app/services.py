@@ -24,6 +24,8 @@ from hegui.identity.crypto import KeyRing, load_or_create_secret
 from hegui.identity.sms import SmsSender, build_sms_sender
 from hegui.identity.users import IdentityService
 from hegui.labeling.text import TextLabel, TextLabelPosition
+from hegui.likeness.protocols import ProtectedMatcher
+from hegui.likeness.registry import LazyMatcher
 from hegui.moderation.base import Moderator
 from hegui.records.usage import RecordWriter
 from hegui.settings import HeguiSettings
@@ -49,6 +51,8 @@ class Services:
     sms: SmsSender
     outputs_dir: Path
     throttle: Throttle
+    # protected voices and faces (DS Art 14): compared with every synthesis reference and output
+    likeness_matcher: ProtectedMatcher | None = None
     extras: dict = field(default_factory=dict)
 
     async def aclose(self) -> None:
@@ -139,5 +143,5 @@ def build_services(settings: HeguiSettings, *, upstreams: list[Upstream] | None 
         text_label=TextLabel(labels.text_prefix, labels.text_suffix, TextLabelPosition(labels.text_position)),
         authenticator=KeyAuthenticator(settings.throttle.api_key_cache_seconds),
         enforcement=enforcement or build_enforcement(db, settings, keys),
-        sms=sms, outputs_dir=var / "outputs", throttle=throttle,
+        sms=sms, outputs_dir=var / "outputs", throttle=throttle, likeness_matcher=LazyMatcher(db, keys),
     )

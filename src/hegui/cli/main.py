@@ -212,7 +212,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.corpus", "app", "typer", "corpus"),
                                      ("hegui.cli.annotate", "app", "typer", "annotate"),
                                      ("hegui.cli.optout", "app", "typer", "optout"),
-                                     ("hegui.cli.consent", "app", "typer", "consent")):
+                                     ("hegui.cli.consent", "app", "typer", "consent"),
+                                     ("hegui.cli.likeness", "app", "typer", "likeness")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -18,6 +18,7 @@ class Match:
     score: float
     threshold: float = 0.0
     encoder: str = ""
+    kind: str = ""  # voice | face
 
 
 @runtime_checkable

@@ -22,7 +22,9 @@ from hegui.gateway.pipeline.moderate import ModerateInput
 from hegui.gateway.pipeline.record import Commit
 from hegui.gateway.pipeline.request import read_body
 from hegui.labeling import gateway_audio
+from hegui.likeness.errors import LikenessCheckFailed, ProtectedLikenessBlocked
 from hegui.records.usage import new_content_id
+from hegui.synthesis.media_io import wav_bytes
 from hegui.synthesis.tts import MAX_INPUT_CHARS
 
 if TYPE_CHECKING:
@@ -105,6 +107,33 @@ class CallSpeech(Step):
         return Flow.CONTINUE
 
 
+class ProtectedVoice(Step):
+    """The generated voice against the registry of protected voices (DS Art 14(2)): speech that
+    sounds like a registered person is refused (text-to-speech carries no consent); a matcher that
+    cannot judge refuses too (fail closed)."""
+
+    name: ClassVar[str] = "protected_voice"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def run(self, ex: Exchange) -> Flow:
+        matcher = self.services.likeness_matcher
+        if matcher is None or ex.speech is None:
+            return Flow.CONTINUE
+        wav = await run_in_threadpool(wav_bytes, ex.speech.samples, ex.speech.sample_rate)
+        try:
+            found = await run_in_threadpool(matcher.match, "voice", wav)
+        except Exception as exc:  # noqa: BLE001 - whatever the matcher raised: nothing leaves
+            raise LikenessCheckFailed(detail=f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+        if found is not None:
+            ex.record.risks.append({"id": f"likeness:{found.likeness_id}", "score": round(float(found.score), 4),
+                                    "direction": "output"})
+            raise ProtectedLikenessBlocked(where_en="output", where_zh="生成结果", kind_en="voice", kind_zh="声音",
+                                           likeness_id=found.likeness_id)
+        return Flow.CONTINUE
+
+
 def watermarker(services: Services) -> gateway_audio.AudioWatermarker | None:
     """The audio watermark, when ``labels.audio_watermark`` is on and a watermarker is wired in
     (``services.extras["audio_watermarker"]``; none yet: the record then says no watermark)."""
@@ -142,7 +171,7 @@ class LabelSpeech(Step):
 
 def pipeline(services: Services) -> Pipeline:
     return Pipeline([ReadSpeech(services), Admit(services), ModerateInput(services, _spoken_text), CallSpeech(),
-                     LabelSpeech(services)], Commit(services))
+                     ProtectedVoice(services), LabelSpeech(services)], Commit(services))
 
 
 async def generate(services: Services, ex: Exchange) -> tuple[bytes, str, dict[str, str]]:
