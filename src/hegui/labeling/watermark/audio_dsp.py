@@ -25,8 +25,10 @@ CHIP_HZ = 50.0
 N_CHIPS = int((F_HI - F_LO) // CHIP_HZ)  # 140
 #: analysis window (s) for the LTAS; its resolution (~16 Hz) is well below a chip
 WINDOW_S = 0.064
-#: whitening: the log-LTAS minus its moving average over this many Hz
-SMOOTH_HZ = 250.0
+#: whitening: each frame's log spectrum minus its moving average over this many Hz
+SMOOTH_HZ = 200.0
+#: frames more than this below the loud frames (95th percentile) are left out; per-bin clip (dB)
+ACTIVE_DB, CLIP_DB = 35.0, 6.0
 #: scale factors (observed / embedded frequency) searched at detection: ±12 % speed with pitch
 SCALES = np.round(np.arange(0.88, 1.1201, 0.002), 4)
 
@@ -62,15 +64,33 @@ def _ltas_power(x: np.ndarray, n: int) -> np.ndarray:
 
 
 def log_ltas(x: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """(bin frequencies, whitened log10-power LTAS in dB) of a mono signal."""
+    """(bin frequencies, detection spectrum in dB): the mean over active frames (within ACTIVE_DB of the
+    loud frames) of each frame's log-power spectrum minus its moving average over SMOOTH_HZ, clipped at
+    ±CLIP_DB. Averaging logs frame by frame (not the log of the mean power) and clipping keep the speech's
+    own fine structure (harmonics) small next to the mark: about twice the margin (docs/audio-watermark.md)."""
     n = max(64, int(round(sr * WINDOW_S)))
-    acc = _ltas_power(x, n)
+    if len(x) < n:
+        x = np.pad(x, (0, n - len(x)))
+    hop = n // 2
+    win = np.hanning(n).astype(np.float32)
     freqs = np.fft.rfftfreq(n, 1.0 / sr)
-    db = 10.0 * np.log10(acc + 1e-12)
     k = max(3, int(round(SMOOTH_HZ / (sr / n))) | 1)
     pad = k // 2
-    c = np.cumsum(np.pad(db, (pad + 1, pad), mode="edge"))
-    return freqs, db - (c[k:] - c[:-k]) / k
+    starts = np.arange(0, len(x) - n + 1, hop)
+    energy = np.zeros(len(starts))
+    for i in range(0, len(starts), 512):
+        idx = starts[i:i + 512, None] + np.arange(n)[None, :]
+        energy[i:i + 512] = np.sum((x[idx].astype(np.float64) * win) ** 2, axis=1)
+    ref = float(np.percentile(energy, 95)) if len(energy) else 0.0
+    active = np.flatnonzero(energy > max(ref * 10 ** (-ACTIVE_DB / 10), 1e-20))
+    acc = np.zeros(n // 2 + 1)
+    for i in range(0, len(active), 256):
+        idx = starts[active[i:i + 256], None] + np.arange(n)[None, :]
+        spec = np.fft.rfft(x[idx].astype(np.float32) * win, axis=1)
+        db = 10.0 * np.log10(spec.real.astype(np.float64) ** 2 + spec.imag.astype(np.float64) ** 2 + 1e-12)
+        c = np.cumsum(np.pad(db, ((0, 0), (pad + 1, pad)), mode="edge"), axis=1)
+        acc += np.clip(db - (c[:, k:] - c[:, :-k]) / k, -CLIP_DB, CLIP_DB).sum(axis=0)
+    return freqs, acc / max(len(active), 1)
 
 
 def chip_values(freqs: np.ndarray, white: np.ndarray, scales: np.ndarray) -> np.ndarray:
@@ -147,3 +167,21 @@ def chip_power(x: np.ndarray, sr: int) -> np.ndarray:
     c = np.bincount(idx[ok], minlength=N_CHIPS)
     full = chip_edges()[1:] < 0.97 * sr / 2
     return np.where(full & (c > 0), s / np.maximum(c, 1), 0.0)
+
+
+@lru_cache(maxsize=16)
+def response_matrix(sr: int) -> np.ndarray:
+    """(N_CHIPS, N_CHIPS) linear model of the detector: chip values change by W @ gains_db (before the
+    per-bin clip), i.e. each chip's ripple minus what the whitening's moving average spreads to its
+    neighbours."""
+    n = max(64, int(round(sr * WINDOW_S)))
+    f = np.fft.rfftfreq(n, 1.0 / sr)
+    df = float(f[1])
+    k = max(3, int(round(SMOOTH_HZ / df)) | 1)
+    pad = k // 2
+    eye = np.eye(N_CHIPS)
+    prof = np.stack([20.0 * np.log10(ripple_gain(f, eye[j], df)) for j in range(N_CHIPS)])
+    c = np.cumsum(np.pad(prof, ((0, 0), (pad + 1, pad)), mode="edge"), axis=1)
+    white = prof - (c[:, k:] - c[:, :-k]) / k
+    cols = np.stack([chip_values(f, white[j], np.array([1.0]))[0] for j in range(N_CHIPS)])
+    return np.nan_to_num(cols.T)
