@@ -28,6 +28,9 @@ DEFAULT_KEY = b"hegui-wm-v1"
 TARGET_SNR_DB = 32.0
 #: the largest ripple (dB) written into one chip
 MAX_CHIP_DB = 6.0
+#: a chip weaker than 1/MAX_INV_COST of the mean chip power is priced as that (codecs and noise
+#: wipe out what is written into very weak chips)
+MAX_INV_COST = float(__import__("os").environ.get("AWM_INV", "1e4"))
 MIN_RATE, MAX_RATE = 4000, 192000
 #: scales (best by pilot) that are decoded
 CANDIDATES = 40
@@ -110,7 +113,7 @@ def embed_payload(samples: np.ndarray, sample_rate: int, payload: int, *, key: b
     power = dsp.chip_power(x, sr)
     usable = power > 1e-9 * max(float(power.max()), 1e-30)
     inv_cost = np.where(usable, float(power[usable].mean()) / np.maximum(power, 1e-30), 0.0)
-    inv_cost = np.minimum(inv_cost, 1e4)
+    inv_cost = np.minimum(inv_cost, MAX_INV_COST)
     sel = np.zeros((code.SYMBOLS, dsp.N_CHIPS))  # symbol value = mean of its sign-corrected chips
     sel[owner, np.arange(dsp.N_CHIPS)] = sign
     sel /= np.maximum(np.abs(sel).sum(axis=1, keepdims=True), 1.0)
@@ -134,7 +137,7 @@ def embed_payload(samples: np.ndarray, sample_rate: int, payload: int, *, key: b
     a_model = a_mat
     for _ in range(3):
         lo, hi = -1.0, 8.0
-        for _ in range(14):
+        for _ in range(11):
             mid = (lo + hi) / 2
             lo, hi = (mid, hi) if flt.snr_db(gains(mid, host)) > target else (lo, mid)
         g = gains(lo, host)

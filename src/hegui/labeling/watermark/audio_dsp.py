@@ -131,14 +131,30 @@ def ripple_gain(f: np.ndarray, gains_db: np.ndarray, df: float) -> np.ndarray:
     return 10.0 ** (g / 20.0)
 
 
+def _fast_len(n: int) -> int:
+    """The smallest even 2^a·3^b·5^c ≥ n (a fast FFT size)."""
+    best = 1 << (max(n, 2) - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35
+            while m < n:
+                m *= 2
+            if m % 2 == 0:
+                best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
 class Filterer:
     """One FFT of the zero-padded signal; then any chip gains are applied (zero-phase) or priced
     (the SNR they would give, by Parseval) without another transform."""
 
     def __init__(self, x: np.ndarray, sr: int) -> None:
         self.x, self.sr, self.pad = x, sr, int(sr * 0.25)
-        n = len(x) + 2 * self.pad
-        self.n = n + (n & 1)
+        self.n = _fast_len(len(x) + 2 * self.pad)
         self.spec = np.fft.rfft(np.pad(x.astype(np.float64), (self.pad, self.n - len(x) - self.pad)))
         self.power = self.spec.real ** 2 + self.spec.imag ** 2
         self.total = float(self.power.sum())
