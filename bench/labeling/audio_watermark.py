@@ -58,6 +58,8 @@ def main() -> None:
             z, sr2 = attack(y, sr, name, rng)
             r = detect(z, sr2)
             rows[name].append((float(np.mean(np.array(r.raw_bits) == truth)), r.found and r.payload == payload))
+        if (i + 1) % 10 == 0:
+            print(f"  {i + 1}/{len(data)} clips", file=sys.stderr, flush=True)
     print(f"{len(data)} espeak-ng clips, {seconds:.0f} s of speech, strength {a.strength}")
     print(f"{'attack':<12}{'bit acc':>9}{'acc≥0.99':>10}{'found':>8}")
     for name in attacks:

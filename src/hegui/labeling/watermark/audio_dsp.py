@@ -29,6 +29,8 @@ WINDOW_S = 0.064
 SMOOTH_HZ = 200.0
 #: frames more than this below the loud frames (95th percentile) are left out; per-bin clip (dB)
 ACTIVE_DB, CLIP_DB = 35.0, 6.0
+#: detector frames overlap: hop = window / HOP_DIV
+HOP_DIV = 2
 #: scale factors (observed / embedded frequency) searched at detection: ±12 % speed with pitch
 SCALES = np.round(np.arange(0.88, 1.1201, 0.002), 4)
 
@@ -71,7 +73,7 @@ def log_ltas(x: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     n = max(64, int(round(sr * WINDOW_S)))
     if len(x) < n:
         x = np.pad(x, (0, n - len(x)))
-    hop = n // 2
+    hop = n // HOP_DIV
     win = np.hanning(n).astype(np.float32)
     freqs = np.fft.rfftfreq(n, 1.0 / sr)
     k = max(3, int(round(SMOOTH_HZ / (sr / n))) | 1)
