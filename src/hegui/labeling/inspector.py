@@ -24,6 +24,7 @@ from hegui.labeling.sidecar import TEXT_EXTENSIONS, read_sidecar
 CLASSES = ("none", "suspected", "possible", "confirmed")
 _LABEL_CLASS = {"1": "confirmed", "2": "possible", "3": "suspected"}
 _IMAGE_FORMATS = {"jpeg", "png", "webp", "gif", "tiff"}
+_AUDIO_FORMATS = {"wav", "mp3", "flac", "ogg"}  # audio-only carriers: videos are not decoded here
 Declared = Literal["ai", "human"] | None
 
 
@@ -113,6 +114,23 @@ def _watermark(data: bytes, res: InspectionResult, policy: LabelPolicy) -> None:
         res._raise(policy.watermark_class, f"hegui invisible watermark found (payload {info.get('payload')})")
 
 
+def _audio_watermark(data: Any, path: Path | None, res: InspectionResult, policy: LabelPolicy) -> None:
+    """The audio watermark (``watermark/audio.py``): ffmpeg decodes at most 120 s of the first audio stream."""
+    try:
+        wm = importlib.import_module("hegui.labeling.watermark.audio")
+        found = wm.detect_file(path if path is not None else bytes(data))
+    except Exception as exc:  # noqa: BLE001 - a failed check is an evidence gap, never a crash or a pass
+        msg = exc.message("en") if hasattr(exc, "message") else str(exc)
+        res.watermark = {"checked": False, "kind": "audio", "reason": msg[:300]}
+        res.errors.append(f"audio watermark: {msg[:300]}")
+        return
+    info = found.to_dict()
+    res.watermark = {"checked": True, "kind": "audio", **info}
+    if info.get("found"):
+        res._raise(policy.watermark_class, f"hegui audio watermark found (16-bit payload {info.get('payload')}, "
+                                           f"speed {info.get('speed')})")
+
+
 def inspect(source: str | Path | bytes, declared: Declared = None, *, filename: str | None = None,
             policy: LabelPolicy | None = None, registry: CarrierRegistry | None = None,
             check_c2pa: bool = True, check_watermark: bool = True, check_audio_cue: bool = True) -> InspectionResult:
@@ -196,6 +214,8 @@ def _inspect_bytes(data: Any, name: str, filename: str | None, declared: Declare
             res.warnings.append(f"c2pa ({c.presence}): {c.error}")
     if check_watermark and res.carrier in _IMAGE_FORMATS:
         _watermark(bytes(data), res, policy)
+    elif check_watermark and res.carrier in _AUDIO_FORMATS:
+        _audio_watermark(data, path, res, policy)
     if declared == "human" and res.klass != "none":
         res.evidence.append("uploader declared human-made content, but the evidence above says otherwise")
     return res
