@@ -136,7 +136,9 @@ class LabelSettings(_Section):
     image_watermark: bool = True
     # generated audio (GB 45438 §5.3): the rhythm cue at the start, "both" adds the spoken notice
     audio_explicit: Literal["rhythm", "both"] = "rhythm"
-    audio_watermark: bool = True  # applied once an audio watermarker is wired in (docs/speech.md)
+    audio_watermark: bool = True  # the inaudible watermark (docs/audio-watermark.md)
+    # 1.0 ≈ 30.5 dB SNR; 2.0 ≈ 24.5 dB survives MP3 64 kbps and ±10 % speed on every benchmark clip
+    audio_watermark_strength: float = Field(default=1.0, gt=0, le=8)
 
 
 class ModerationSettings(_Section):

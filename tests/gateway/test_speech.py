@@ -53,7 +53,8 @@ def test_speech_is_labelled_and_inspects_as_confirmed_with_the_cue(gateway, tmp_
     assert res.explicit_audio_cue is True and res.audio_cue["start_seconds"] < 0.2
     rec = record(gateway, cid)
     assert rec.endpoint == "audio.speech" and rec.status == "ok" and rec.model == "hegui-demo-tts"
-    assert rec.label == "audio:explicit+implicit"  # no watermarker wired in: the record does not claim one
+    assert rec.label == "audio:explicit+implicit+watermark"
+    assert res.watermark["kind"] == "audio" and res.watermark["found"] is True, res.watermark
     prompt, output = content(gateway, rec)
     assert prompt == "你好，这是演示语音。Hello." and output.startswith("[audio ") and output.endswith(f" s {fmt}]")
     assert rec.input_action == "allow"
@@ -193,4 +194,4 @@ def test_a_safety_off_test_channel_skips_moderation_but_not_labels(gateway, tmp_
     assert inspect(path).klass == "confirmed"
     rec = record(gateway, r.headers["X-Hegui-Content-Id"])
     assert rec.test_channel_id == channel_id and rec.input_action == "bypassed" and rec.output_action == "bypassed"
-    assert rec.label == "audio:explicit+implicit"
+    assert rec.label == "audio:explicit+implicit+watermark"

@@ -22,6 +22,7 @@ from hegui.gateway.pipeline.moderate import ModerateInput
 from hegui.gateway.pipeline.record import Commit
 from hegui.gateway.pipeline.request import read_body
 from hegui.labeling import gateway_audio
+from hegui.labeling.watermark.audio import AudioWatermark
 from hegui.likeness.errors import LikenessCheckFailed, ProtectedLikenessBlocked
 from hegui.records.usage import new_content_id
 from hegui.synthesis.media_io import wav_bytes
@@ -135,12 +136,16 @@ class ProtectedVoice(Step):
 
 
 def watermarker(services: Services) -> gateway_audio.AudioWatermarker | None:
-    """The audio watermark, when ``labels.audio_watermark`` is on and a watermarker is wired in
-    (``services.extras["audio_watermarker"]``; none yet: the record then says no watermark)."""
-    if not services.settings.labels.audio_watermark:
+    """The audio watermark when ``labels.audio_watermark`` is on: one given in
+    ``services.extras["audio_watermarker"]``, else :class:`~hegui.labeling.watermark.audio.AudioWatermark`
+    at ``labels.audio_watermark_strength``."""
+    cfg = services.settings.labels
+    if not cfg.audio_watermark:
         return None
     found = services.extras.get("audio_watermarker")
-    return found if found is not None and hasattr(found, "embed") else None
+    if found is not None and hasattr(found, "embed"):
+        return found
+    return AudioWatermark(strength=cfg.audio_watermark_strength)
 
 
 class LabelSpeech(Step):

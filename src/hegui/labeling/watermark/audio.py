@@ -20,7 +20,7 @@ from hegui.labeling.watermark import audio_code as code
 from hegui.labeling.watermark import audio_dsp as dsp
 from hegui.labeling.watermark.audio_io import decode_audio
 
-__all__ = ["DEFAULT_KEY", "AudioWatermarkResult", "detect", "detect_file", "embed", "embed_payload",
+__all__ = ["DEFAULT_KEY", "AudioWatermark", "AudioWatermarkResult", "detect", "detect_file", "embed", "embed_payload",
            "payload16_for_content_id"]
 
 DEFAULT_KEY = b"hegui-wm-v1"
@@ -161,6 +161,19 @@ def embed(samples: np.ndarray, sample_rate: int, content_id: str, *, key: bytes 
           strength: float = 1.0) -> np.ndarray:
     """Mark float32 mono speech in [-1, 1] with ``payload16_for_content_id(content_id)``."""
     return embed_payload(samples, sample_rate, payload16_for_content_id(content_id), key=key, strength=strength)
+
+
+class AudioWatermark:
+    """The watermarker generated speech gets (``labeling.gateway_audio.AudioWatermarker``): a fixed
+    key and strength (``labels.audio_watermark_strength``; 1.0 ≈ 30.5 dB SNR)."""
+
+    def __init__(self, *, strength: float = 1.0, key: bytes = DEFAULT_KEY) -> None:
+        if not 0 < strength <= 8:
+            raise ValueError("strength must be in (0, 8]")
+        self.strength, self.key = strength, key
+
+    def embed(self, samples: np.ndarray, sample_rate: int, content_id: str) -> np.ndarray:
+        return embed(samples, sample_rate, content_id, key=self.key, strength=self.strength)
 
 
 def detect(samples: np.ndarray, sample_rate: int, *, key: bytes = DEFAULT_KEY) -> AudioWatermarkResult:
