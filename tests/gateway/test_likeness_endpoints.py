@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import subprocess
 
-import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -69,9 +68,6 @@ def test_voice_clone_needs_consent_then_succeeds_then_revoke_refuses(gateway):
     assert r.headers["content-type"] == "audio/wav" and r.headers["X-Hegui-Consent"] == c["id"]
     assert r.headers["X-Hegui-Content-Id"].startswith("hgc-") and "AIGC" in r.headers["X-AIGC-Label"]
     from hegui.labeling import read_label
-    from hegui.labeling.explicit.audio import rhythm_cue
-    from hegui.labeling.explicit.config import default_policy
-    from hegui.synthesis.media_io import read_wav
 
     found = read_label(r.content)
     assert found.verdict == "compliant" and found.label.ProduceID == r.headers["X-Hegui-Content-Id"]
