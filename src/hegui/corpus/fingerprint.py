@@ -14,6 +14,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 
 from datasketch import MinHash
 
@@ -50,9 +51,15 @@ def minhash(text: str) -> list[int] | None:
     sh = shingles(normalise(text))
     if not sh:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    m.update_batch(sorted(sh))
-    return [int(v) for v in m.hashvalues]
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
+    m.update_batch(sh)  # an element-wise minimum: the order of the shingles does not matter
+    return m.hashvalues.tolist()
+
+
+@cache
+def _permutations() -> object:
+    """The seeded permutations, drawn once per process (the same as every new ``MinHash(seed=SEED)``)."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 def to_minhash(signature: Sequence[int]) -> MinHash:

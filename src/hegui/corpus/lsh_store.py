@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -35,10 +36,44 @@ CREATE TABLE band (k BLOB NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (k, rid)) 
 """
 
 
-def band_params(threshold: float) -> tuple[int, int, list[tuple[int, int]]]:
-    """``(b, r, ranges)`` of datasketch's ``MinHashLSH(threshold, NUM_PERM)``."""
+@cache
+def band_params(threshold: float) -> tuple[int, int, tuple[tuple[int, int], ...]]:
+    """``(b, r, ranges)`` of datasketch's ``MinHashLSH(threshold, NUM_PERM)`` (computed once)."""
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    return lsh.b, lsh.r, list(lsh.hashranges)
+    return lsh.b, lsh.r, tuple(lsh.hashranges)
+
+
+def band_keys(sig: np.ndarray, ranges: tuple[tuple[int, int], ...]) -> list[bytes]:
+    """One key per band: the band's index and its values, byte for byte (datasketch's bucket key)."""
+    return [bytes((i,)) + sig[s:e].tobytes() for i, (s, e) in enumerate(ranges)]
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Equal values / ``NUM_PERM`` (as :func:`hegui.corpus.fingerprint.jaccard`)."""
+    return int(np.count_nonzero(a == b)) / NUM_PERM
+
+
+class SmallIndex:
+    """The same band keys and verification in a dict, for a few signatures (opt-out sample texts)."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.ranges = band_params(threshold)[2]
+        self.sigs: dict[str, np.ndarray] = {}
+        self.buckets: dict[bytes, list[str]] = {}
+
+    def add(self, key: str, sig: np.ndarray) -> None:
+        if key not in self.sigs:
+            self.sigs[key] = sig
+            for k in band_keys(sig, self.ranges):
+                self.buckets.setdefault(k, []).append(key)
+
+    def query(self, sig: np.ndarray) -> list[tuple[str, float]]:
+        """Every ``(key, jaccard)`` sharing a band and at least ``threshold`` similar."""
+        if not self.sigs:
+            return []
+        cands = {key for k in band_keys(sig, self.ranges) for key in self.buckets.get(k, ())}
+        return [(key, j) for key in cands if (j := estimated_jaccard(sig, self.sigs[key])) >= self.threshold]
 
 
 def pack(signature: list[int] | np.ndarray) -> np.ndarray:
@@ -62,13 +97,13 @@ def digest(content_hash: str) -> bytes:
 class LshStore:
     """Records (id, digest, signature, payload) in insertion order; exact and near look-ups return
     the earliest inserted match. ``where``: a folder for the file (a private temporary folder is
-    made in it and removed by :meth:`close`), or None for an in-memory database (small indexes)."""
+    made in it and removed by :meth:`close`), or None for the system's temporary folder."""
 
     def __init__(self, threshold: float, where: Path | None, *, by_id: bool = False) -> None:
         self.threshold = threshold
         self.b, self.r, self.ranges = band_params(threshold)
-        self._dir = Path(tempfile.mkdtemp(prefix="lsh-", dir=where)) if where is not None else None
-        self.db = sqlite3.connect(str(self._dir / "index.sqlite") if self._dir else ":memory:", isolation_level=None)
+        self._dir: Path | None = Path(tempfile.mkdtemp(prefix="lsh-", dir=where))
+        self.db = sqlite3.connect(str(self._dir / "index.sqlite"), isolation_level=None)
         for pragma in ("journal_mode=OFF", "synchronous=OFF", f"cache_size=-{CACHE_KIB}", "temp_store=FILE",
                        "locking_mode=EXCLUSIVE"):
             self.db.execute(f"PRAGMA {pragma}")
@@ -77,9 +112,6 @@ class LshStore:
         self.n = 0
         self._near_sql = ("SELECT rid, id, sig, extra FROM rec WHERE rid IN (SELECT rid FROM band WHERE k IN ("
                           + ",".join("?" * self.b) + ")) ORDER BY rid")
-
-    def keys(self, sig: np.ndarray) -> list[bytes]:
-        return [bytes((i,)) + sig[s:e].tobytes() for i, (s, e) in enumerate(self.ranges)]
 
     def add(self, rid_key: str, h: bytes | None, sig: np.ndarray | None, extra: str | None = None) -> int:
         """Insert one record; returns its ``rid``. A digest already present keeps its first ``rid``."""
@@ -90,7 +122,7 @@ class LshStore:
         if h is not None:
             self.db.execute("INSERT OR IGNORE INTO exact VALUES (?, ?)", (h, rid))
         if sig is not None:
-            self.db.executemany("INSERT OR IGNORE INTO band VALUES (?, ?)", [(k, rid) for k in self.keys(sig)])
+            self.db.executemany("INSERT OR IGNORE INTO band VALUES (?, ?)", [(k, rid) for k in band_keys(sig, self.ranges)])
         if self.n % COMMIT_EVERY == 0:
             self.db.execute("COMMIT")
             self.db.execute("BEGIN")
@@ -108,8 +140,8 @@ class LshStore:
         return row[0] if row else None
 
     def _verified(self, sig: np.ndarray) -> Iterator[tuple[str, str | None, float]]:
-        for _, key, blob, extra in self.db.execute(self._near_sql, self.keys(sig)):
-            j = int(np.count_nonzero(np.frombuffer(blob, dtype=np.uint32) == sig)) / NUM_PERM
+        for _, key, blob, extra in self.db.execute(self._near_sql, band_keys(sig, self.ranges)):
+            j = estimated_jaccard(np.frombuffer(blob, dtype=np.uint32), sig)
             if j >= self.threshold:
                 yield key, extra, j
 
@@ -117,10 +149,6 @@ class LshStore:
         """``(id, payload, jaccard)`` of the earliest record sharing a band whose estimated Jaccard is at
         least the threshold (candidates are read in ``rid`` order, so the first verified one wins)."""
         return next(self._verified(sig), None)
-
-    def all_near(self, sig: np.ndarray) -> list[tuple[str, float]]:
-        """Every verified ``(id, jaccard)`` (for small indexes: opt-out sample texts)."""
-        return [(key, j) for key, _, j in self._verified(sig)]
 
     def close(self) -> None:
         try:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from hegui.corpus.fingerprint import content_hash, minhash
-from hegui.corpus.lsh_store import LshStore, digest, pack
+from hegui.corpus.lsh_store import LshStore, SmallIndex, digest, pack
 from hegui.corpus.optout import OptOutRegistry
 from hegui.corpus.record import CorpusPass, CorpusRecord, in_order
 
@@ -119,27 +119,25 @@ class OptOutPass:
         """First scan: store every directly matched record (id, digest, signature, requests)."""
         if self._matched is not None:
             self._matched.close()
-        samples = LshStore(self.near_threshold, None)
+        samples = SmallIndex(self.near_threshold)
+        for rid, i, fp in self.registry.fingerprints():
+            samples.add(f"{rid}#{i}", pack(fp))
         store = LshStore(self.near_threshold, self.scratch, by_id=True)
         try:
-            for rid, i, fp in self.registry.fingerprints():
-                samples.add(f"{rid}#{i}", None, pack(fp))
             for rec in in_order(records, self.name):
                 h, sig = fingerprint(rec)
                 arr = pack(sig) if sig is not None else None
                 found: dict[str, str] = {}
                 for rid, how in self.registry.match_direct(rec.url, h):
                     found.setdefault(rid, how)
-                if arr is not None and samples.n:
-                    for key, _ in sorted(samples.all_near(arr)):
+                if arr is not None:
+                    for key, _ in sorted(samples.query(arr)):
                         found.setdefault(key.rsplit("#", 1)[0], "near")
                 if found:
                     store.add(rec.id, digest(h), arr, json.dumps(found))
         except BaseException:
             store.close()
             raise
-        finally:
-            samples.close()
         self._matched = store
 
     def run(self, records: Iterable[CorpusRecord]) -> Iterator[CorpusRecord]:
