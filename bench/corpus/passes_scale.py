@@ -4,17 +4,18 @@ four requests) and the duplicate pass, one local worker — records/s, peak RSS,
     PYTHONPATH=src nice python bench/corpus/passes_scale.py --gb 1 [--keep DIR]
 
 Writes a synthetic JSONL corpus of ``--gb`` GB in two files (mostly Chinese: 6,000 made-up two- and
-three-character words, one in ten a Latin pseudo-word, 20–400 words a text, so most texts are distinct; 4 % exact copies and 4 % near copies — ~5 % of the
-words changed — of earlier texts, from either file; every record has a URL on one of 200 hosts), then
-runs :func:`hegui.corpus.audit.run_audit` three times in this process:
+three-character words, one in ten a Latin pseudo-word, 20–400 words a text, so most texts are
+distinct; 4 % exact copies and 4 % near copies — ~5 % of the words changed — of earlier texts, from
+either file; every record has a URL on one of 200 hosts), then
+runs :func:`hegui.corpus.audit.run_audit` once in this process with the :class:`FingerprintStep` (the
+passes' input) and both passes, fresh. It reports the whole audit, the pass phase (from the opt-out
+pass's first scan to the end: reading the checkpoint shards twice, both passes, writing decisions and
+the filtered corpus) and the passes' exclusive time (their ``prepare`` and ``next`` less the time in the
+shard reader they consume).
 
-* ``full``: the :class:`FingerprintStep` (the passes' input; the costliest light step) and both passes, fresh;
-* ``resume, no passes``: the steps are resumed from the checkpoint; reading shards, writing decisions;
-* ``resume, passes``: the same plus both passes — its time minus the previous one is the passes' own.
-
-Peak RSS is the process's ``VmHWM`` (``/proc/self/status``), reset before each run (``clear_refs``);
-one worker runs in this process, so it is the whole audit's. The passes' on-disk index size is
-sampled every 2 s. Linux only.
+Peak RSS is the process's ``VmHWM`` (``/proc/self/status``), reset when the pass phase starts
+(``clear_refs``); one worker runs in this process, so it is the whole audit's. The passes' on-disk
+index size is sampled every 2 s. Linux only.
 """
 
 from __future__ import annotations
@@ -24,19 +25,20 @@ import json
 import random
 import re
 import shutil
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
-from hegui.corpus.audit import run_audit  # noqa: E402
-from hegui.corpus.engine import LocalEngine  # noqa: E402
-from hegui.corpus.fingerprint import content_hash  # noqa: E402
-from hegui.corpus.optout import OptOutRegistry, OptOutRequest  # noqa: E402
-from hegui.corpus.passes import default_passes  # noqa: E402
-from hegui.corpus.text_steps import FingerprintStep  # noqa: E402
+from hegui.corpus.audit import run_audit
+from hegui.corpus.engine import LocalEngine
+from hegui.corpus.fingerprint import content_hash
+from hegui.corpus.optout import OptOutRegistry, OptOutRequest
+from hegui.corpus.passes import default_passes
+from hegui.corpus.record import CorpusPass, CorpusRecord
+from hegui.corpus.text_steps import FingerprintStep
 
 HOSTS = 200
 
@@ -108,12 +110,81 @@ def registry(picked: list[str]) -> OptOutRegistry:
     return reg
 
 
+def existing_corpus(folder: Path) -> tuple[list[Path], int, list[str]] | None:
+    """A corpus :func:`write_corpus` left in ``folder`` (records alternate files: record 1000 and 5000
+    are ``web.jsonl``'s 501st and 2,501st lines)."""
+    paths = [folder / "web.jsonl", folder / "books.jsonl"]
+    if not all(p.is_file() for p in paths) or not (folder / "complete").is_file():
+        return None
+    n, picked = 0, []
+    for i, line in enumerate(open(paths[0], encoding="utf-8")):
+        if i in (500, 2500):
+            picked.append(json.loads(line)["text"])
+        n += 1
+    return paths, n + sum(1 for _ in open(paths[1], "rb")), picked
+
+
 def _hwm_mib() -> float:
     return int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
 
 
 def _reset_hwm() -> None:
     Path("/proc/self/clear_refs").write_text("5")
+
+
+class Clock:
+    """Exclusive time of the passes: the time spent in their ``prepare`` and ``next`` minus the time
+    spent in the iterator they read (reading checkpoint shards), and the peak RSS from the first
+    ``prepare`` on (the whole pass phase, decisions writing included)."""
+
+    def __init__(self) -> None:
+        self.own = 0.0
+        self.phase_started = 0.0
+        self.steps_peak = 0.0
+
+    def upstream(self, it: Iterator[CorpusRecord]) -> Iterator[CorpusRecord]:
+        while True:
+            t = time.perf_counter()
+            try:
+                rec = next(it)
+            except StopIteration:
+                self.own -= time.perf_counter() - t
+                return
+            self.own -= time.perf_counter() - t
+            yield rec
+
+    def wrap(self, p: CorpusPass) -> CorpusPass:
+        clock = self
+
+        class Timed:
+            name, version = p.name, p.version
+            scratch = getattr(p, "scratch", None)
+
+            def prepare(self, records: Iterator[CorpusRecord]) -> None:
+                if not clock.phase_started:
+                    clock.phase_started = time.monotonic()
+                    clock.steps_peak = _hwm_mib()
+                    _reset_hwm()
+                if hasattr(p, "scratch"):
+                    p.scratch = self.scratch  # type: ignore[attr-defined]
+                if callable(getattr(p, "prepare", None)):
+                    t = time.perf_counter()
+                    p.prepare(clock.upstream(iter(records)))  # type: ignore[attr-defined]
+                    clock.own += time.perf_counter() - t
+
+            def run(self, records: Iterator[CorpusRecord]) -> Iterator[CorpusRecord]:
+                it = p.run(clock.upstream(iter(records)))
+                while True:
+                    t = time.perf_counter()
+                    try:
+                        rec = next(it)
+                    except StopIteration:
+                        clock.own += time.perf_counter() - t
+                        return
+                    clock.own += time.perf_counter() - t
+                    yield rec
+
+        return Timed()  # type: ignore[return-value]
 
 
 class DiskPeak:
@@ -143,40 +214,41 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gb", type=float, default=0.1)
     ap.add_argument("--batch-size", type=int, default=256)
-    ap.add_argument("--keep", type=Path, help="folder for the corpus and outputs (kept)")
+    ap.add_argument("--keep", type=Path, help="folder for the corpus and outputs (kept; a corpus there is reused)")
     a = ap.parse_args()
     folder = a.keep or Path(tempfile.mkdtemp(prefix="hegui-passes-"))
     folder.mkdir(parents=True, exist_ok=True)
     t = time.monotonic()
-    inputs, n, picked = write_corpus(folder, a.gb)
+    found = existing_corpus(folder)
+    if found is None:
+        found = write_corpus(folder, a.gb)
+        (folder / "complete").write_text("")
+    inputs, n, picked = found
     size = sum(p.stat().st_size for p in inputs)
-    print(f"corpus {size / 1e9:.3f} GB, {n} records in {len(inputs)} files (written in {time.monotonic() - t:.0f} s)",
+    print(f"corpus {size / 1e9:.3f} GB, {n} records in {len(inputs)} files (ready in {time.monotonic() - t:.0f} s)",
           flush=True)
     out = folder / "out"
-    steps = [FingerprintStep()]
-    reg = registry(picked)
-    rows = []
-    for label, passes, resume in (("full (steps + passes)", True, False), ("resume, no passes", False, True),
-                                  ("resume, passes", True, True)):
-        _reset_hwm()
-        with DiskPeak(out / ".work" / "passes") as disk:
-            t = time.monotonic()
-            result = run_audit(inputs, out, steps=steps, passes=default_passes(optouts=reg) if passes else [],
-                               engine=LocalEngine(workers=1, batch_size=a.batch_size), resume=resume)
-            dt = time.monotonic() - t
-        assert result.records == n, (result.records, n)
-        reasons: Counter[str] = Counter()
-        for s in result.sources.values():
-            for reason, k in s.excluded.items():
-                reasons[reason if reason.startswith("optout:") else reason.split(":")[0]] += k
-        rows.append((label, dt, n / dt, _hwm_mib(), disk.peak / 2**20, result.kept, dict(sorted(reasons.items()))))
-        print(f"{label}: {dt:.1f} s, peak RSS {_hwm_mib():.0f} MiB", flush=True)
-    print(f"\n{'run':24} {'seconds':>8} {'rec/s':>8} {'peak RSS MiB':>13} {'index MiB':>10} {'kept':>9}  excluded")
-    for label, dt, rps, mib, disk_mib, kept, reasons in rows:
-        print(f"{label:24} {dt:>8.1f} {rps:>8.0f} {mib:>13.0f} {disk_mib:>10.0f} {kept:>9}  {reasons}")
-    pass_s = rows[2][1] - rows[1][1]
-    print(f"\npasses' own time ≈ {pass_s:.1f} s ({n / max(pass_s, 1e-9):.0f} records/s); "
-          f"peak RSS with passes {rows[2][3]:.0f} MiB vs {rows[1][3]:.0f} MiB without")
+    clock = Clock()
+    passes = [clock.wrap(p) for p in default_passes(optouts=registry(picked))]
+    _reset_hwm()
+    with DiskPeak(out / ".work" / "passes") as disk:
+        t = time.monotonic()
+        result = run_audit(inputs, out, steps=[FingerprintStep()], passes=passes,
+                           engine=LocalEngine(workers=1, batch_size=a.batch_size), resume=False)
+        dt = time.monotonic() - t
+    phase_peak, phase_s = _hwm_mib(), time.monotonic() - clock.phase_started
+    assert result.records == n, (result.records, n)
+    reasons: Counter[str] = Counter()
+    for s in result.sources.values():
+        for reason, k in s.excluded.items():
+            reasons[reason if reason.startswith("optout:") else reason.split(":")[0]] += k
+    print(f"\n{'':34} {'seconds':>8} {'rec/s':>8} {'peak RSS MiB':>13}")
+    print(f"{'whole audit (read, step, passes)':34} {dt:>8.1f} {n / dt:>8.0f} {max(clock.steps_peak, phase_peak):>13.0f}")
+    print(f"{'  reading + fingerprint step':34} {dt - phase_s:>8.1f} {n / (dt - phase_s):>8.0f} {clock.steps_peak:>13.0f}")
+    print(f"{'pass phase (read shards, passes,':34} {phase_s:>8.1f} {n / phase_s:>8.0f} {phase_peak:>13.0f}")
+    print(f"{'  decisions, filtered corpus)':34}")
+    print(f"{'passes alone (exclusive time)':34} {clock.own:>8.1f} {n / clock.own:>8.0f}")
+    print(f"\nindex on disk (peak): {disk.peak / 2**20:.0f} MiB; kept {result.kept} of {n}; excluded {dict(sorted(reasons.items()))}")
     if not a.keep:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -139,7 +139,9 @@ class LshStore:
         row = self.db.execute("SELECT extra FROM rec WHERE id = ? ORDER BY rid LIMIT 1", (rid_key,)).fetchone()
         return row[0] if row else None
 
-    def _verified(self, sig: np.ndarray) -> Iterator[tuple[str, str | None, float]]:
+    def near(self, sig: np.ndarray) -> Iterator[tuple[str, str | None, float]]:
+        """``(id, payload, jaccard)`` of every record sharing a band with ``sig`` (datasketch's
+        candidates) whose estimated Jaccard is at least the threshold, in ``rid`` order."""
         for _, key, blob, extra in self.db.execute(self._near_sql, band_keys(sig, self.ranges)):
             j = estimated_jaccard(np.frombuffer(blob, dtype=np.uint32), sig)
             if j >= self.threshold:
@@ -148,7 +150,11 @@ class LshStore:
     def first_near(self, sig: np.ndarray) -> tuple[str, str | None, float] | None:
         """``(id, payload, jaccard)`` of the earliest record sharing a band whose estimated Jaccard is at
         least the threshold (candidates are read in ``rid`` order, so the first verified one wins)."""
-        return next(self._verified(sig), None)
+        found = self.near(sig)
+        try:
+            return next(found, None)
+        finally:
+            found.close()  # ends the read before the next write
 
     def close(self) -> None:
         try:
