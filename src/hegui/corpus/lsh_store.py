@@ -122,7 +122,8 @@ class LshStore:
         if h is not None:
             self.db.execute("INSERT OR IGNORE INTO exact VALUES (?, ?)", (h, rid))
         if sig is not None:
-            self.db.executemany("INSERT OR IGNORE INTO band VALUES (?, ?)", [(k, rid) for k in band_keys(sig, self.ranges)])
+            self.db.executemany("INSERT OR IGNORE INTO band VALUES (?, ?)",
+                                [(k, rid) for k in band_keys(sig, self.ranges)])
         if self.n % COMMIT_EVERY == 0:
             self.db.execute("COMMIT")
             self.db.execute("BEGIN")
