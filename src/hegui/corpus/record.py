@@ -14,7 +14,7 @@ Interim Measures Art 7; GB/T 45654 §5 and Annex B.2.1 (training-data audit).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -46,8 +46,11 @@ class CorpusRecord:
             self.reasons.append(reason)
 
     def to_row(self) -> dict[str, Any]:
-        """A plain dict (for Ray Data rows, checkpoints and ``decisions.jsonl``)."""
-        return asdict(self)
+        """A plain dict (for Ray Data rows, checkpoints and ``decisions.jsonl``), to serialise: the
+        containers are copied one level deep, the findings' values are shared (no deep copy — it
+        cost a fifth of a light step's time)."""
+        return {"id": self.id, "source": self.source, "file": self.file, "line": self.line, "text": self.text,
+                "url": self.url, "meta": dict(self.meta), "findings": dict(self.findings), "reasons": list(self.reasons)}
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CorpusRecord:
