@@ -15,7 +15,8 @@ shard reader they consume).
 
 Peak RSS is the process's ``VmHWM`` (``/proc/self/status``), reset when the pass phase starts
 (``clear_refs``); one worker runs in this process, so it is the whole audit's. The passes' on-disk
-index size is sampled every 2 s. Linux only.
+index size is sampled every 2 s. ``--resume`` reruns on the checkpoint of an earlier ``--keep`` run:
+the step is skipped, so the process has not grown a step phase's heap before the passes. Linux only.
 """
 
 from __future__ import annotations
@@ -128,6 +129,10 @@ def _hwm_mib() -> float:
     return int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
 
 
+def _rss_mib() -> float:
+    return int(re.search(r"VmRSS:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+
+
 def _reset_hwm() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
@@ -141,6 +146,7 @@ class Clock:
         self.own = 0.0
         self.phase_started = 0.0
         self.steps_peak = 0.0
+        self.rss_at_start = 0.0
 
     def upstream(self, it: Iterator[CorpusRecord]) -> Iterator[CorpusRecord]:
         while True:
@@ -165,6 +171,7 @@ class Clock:
                     clock.phase_started = time.monotonic()
                     clock.steps_peak = _hwm_mib()
                     _reset_hwm()
+                    clock.rss_at_start = _rss_mib()
                 if hasattr(p, "scratch"):
                     p.scratch = self.scratch  # type: ignore[attr-defined]
                 if callable(getattr(p, "prepare", None)):
@@ -215,6 +222,8 @@ def main() -> None:
     ap.add_argument("--gb", type=float, default=0.1)
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--keep", type=Path, help="folder for the corpus and outputs (kept; a corpus there is reused)")
+    ap.add_argument("--resume", action="store_true",
+                    help="reuse the checkpoint of an earlier run in --keep (the step is skipped: the pass phase alone)")
     a = ap.parse_args()
     folder = a.keep or Path(tempfile.mkdtemp(prefix="hegui-passes-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -234,7 +243,7 @@ def main() -> None:
     with DiskPeak(out / ".work" / "passes") as disk:
         t = time.monotonic()
         result = run_audit(inputs, out, steps=[FingerprintStep()], passes=passes,
-                           engine=LocalEngine(workers=1, batch_size=a.batch_size), resume=False)
+                           engine=LocalEngine(workers=1, batch_size=a.batch_size), resume=a.resume)
         dt = time.monotonic() - t
     phase_peak, phase_s = _hwm_mib(), time.monotonic() - clock.phase_started
     assert result.records == n, (result.records, n)
@@ -248,6 +257,8 @@ def main() -> None:
     print(f"{'pass phase (read shards, passes,':34} {phase_s:>8.1f} {n / phase_s:>8.0f} {phase_peak:>13.0f}")
     print(f"{'  decisions, filtered corpus)':34}")
     print(f"{'passes alone (exclusive time)':34} {clock.own:>8.1f} {n / clock.own:>8.0f}")
+    print(f"\nRSS when the pass phase started: {clock.rss_at_start:.0f} MiB; shards resumed {result.shards_resumed}, "
+          f"processed {result.shards_processed}")
     print(f"\nindex on disk (peak): {disk.peak / 2**20:.0f} MiB; kept {result.kept} of {n}; excluded {dict(sorted(reasons.items()))}")
     if not a.keep:
         shutil.rmtree(folder, ignore_errors=True)
