@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from hegui.corpus.passes import DuplicatePass, default_passes
-from hegui.corpus.record import CorpusRecord
+from hegui.corpus.record import CorpusRecord, PassOrderError
 from hegui.corpus.text_steps import FingerprintStep
 
 BASE = ("春天来了，公园里的花都开了，孩子们在草地上放风筝，老人们在树下下棋聊天。"
@@ -23,8 +25,10 @@ def recs(*items: tuple[str, str, int, str]) -> list[CorpusRecord]:
 def test_exact_and_near_duplicates_keep_the_first():
     near = BASE.replace("孩子们", "小朋友们").replace("。", "！", 1)
     data = recs(("b", "x", 1, BASE), ("a", "y", 2, " " + BASE + "\n"), ("c", "z", 1, near), ("a", "y", 3, OTHER))
-    random.Random(7).shuffle(data)  # input order does not matter: order_key decides
-    out = {r.id: r for r in DuplicatePass().run(data)}
+    random.Random(7).shuffle(data)  # the contract: records come in order_key order, checked
+    with pytest.raises(PassOrderError):
+        list(DuplicatePass().run(data))
+    out = {r.id: r for r in DuplicatePass().run(sorted(data, key=lambda r: r.order_key))}
     assert out["a:y:2"].kept  # first in (source, file, line) order
     assert out["b:x:1"].reasons == ["duplicate:a:y:2"]
     assert out["b:x:1"].findings["duplicate"] == {"of": "a:y:2", "kind": "exact", "jaccard": 1.0}
@@ -35,21 +39,21 @@ def test_exact_and_near_duplicates_keep_the_first():
 
 def test_unrelated_and_distant_texts_are_not_duplicates():
     half = BASE[: len(BASE) // 2] + "后来下起了大雨，大家纷纷跑回家里，街上一个人也没有了，只剩下路灯。"
-    out = DuplicatePass().run(recs(("a", "f", 1, BASE), ("a", "f", 2, half), ("a", "f", 3, OTHER)))
+    out = list(DuplicatePass().run(recs(("a", "f", 1, BASE), ("a", "f", 2, half), ("a", "f", 3, OTHER))))
     assert all(r.kept for r in out)
 
 
 def test_excluded_records_do_not_anchor_duplicates():
     data = recs(("a", "f", 1, BASE), ("a", "f", 2, BASE))
     data[0].exclude("harmful:A1h")
-    out = DuplicatePass().run(data)
+    out = list(DuplicatePass().run(data))
     assert out[0].reasons == ["harmful:A1h"] and out[1].kept
 
 
 def test_threshold_is_named_and_checked():
     near = BASE.replace("孩子们", "小朋友们")
-    assert DuplicatePass().run(recs(("a", "f", 1, BASE), ("a", "f", 2, near)))[1].reasons
-    assert not DuplicatePass(near_threshold=0.95).run(recs(("a", "f", 1, BASE), ("a", "f", 2, near)))[1].reasons
+    assert list(DuplicatePass().run(recs(("a", "f", 1, BASE), ("a", "f", 2, near))))[1].reasons
+    assert not list(DuplicatePass(near_threshold=0.95).run(recs(("a", "f", 1, BASE), ("a", "f", 2, near))))[1].reasons
     try:
         DuplicatePass(near_threshold=0.99)
     except ValueError:

@@ -1,5 +1,5 @@
 """``run_audit``: read → source rules → per-record steps (an engine) → checkpoint shards → whole-corpus
-passes in ``order_key`` order → ``decisions.jsonl``, ``filtered/``, ``problems.jsonl``, ``audit.json``.
+passes streamed in ``order_key`` order → ``decisions.jsonl``, ``filtered/``, ``problems.jsonl``, ``audit.json``.
 
 Interim Measures Arts 7, 19; GB/T 45654 §5 and Annex B.2.1. An interrupted run resumes: each input
 file is cut into shards of ``shard_records`` records; a finished shard is written atomically under
@@ -24,7 +24,7 @@ from typing import Any
 
 from hegui.corpus.engine import Engine, LocalEngine
 from hegui.corpus.readers import Problem, ReadOptions, detect_format, read_file
-from hegui.corpus.record import CorpusPass, CorpusRecord, RecordStep
+from hegui.corpus.record import CorpusPass, CorpusRecord, RecordStep, run_passes
 from hegui.corpus.sources import SourceRegister
 from hegui.errors import ValidationFailed
 from hegui.fileio import atomic_open, private_dir, write_atomic
@@ -268,9 +268,9 @@ def _finish(files: list[InputFile], summaries: dict[str, InputSummary], ck: _Che
             problems.extend(rows)
     _write_jsonl(out_dir / "problems.jsonl", problems)
 
-    stream: Any = _ordered(files, ck)
-    for p in passes:
-        stream = p.run(stream)
+    scratch = ck.work / "passes"  # the passes' on-disk indexes (a crashed run's leftovers go first)
+    shutil.rmtree(scratch, ignore_errors=True)
+    stream = run_passes(passes, lambda: _ordered(files, ck), scratch=private_dir(scratch))
     totals: dict[str, SourceTotals] = {}
     result = AuditResult(str(out_dir), engine.name, list(summaries.values()), totals,
                          [{"name": s.name, "version": s.version} for s in steps],

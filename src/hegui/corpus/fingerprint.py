@@ -11,9 +11,12 @@ fixed seed over character 5-shingles hashed with SHA-1 (never Python's salted ``
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
+import struct
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 
 from datasketch import MinHash
 
@@ -23,6 +26,7 @@ SEED = 1  # datasketch's default; named so every caller uses the same permutatio
 SCHEME = "affine32"  # datasketch >= 2: pinned, so a signature never changes meaning under an upgrade
 MAX_CHARS = 200_000  # a longer text is signed on its first MAX_CHARS normalised characters (bounded work)
 _WS = re.compile(r"\s+")
+_U32 = struct.Struct("<I").unpack_from
 
 
 def normalise(text: str) -> str:
@@ -47,12 +51,24 @@ def shingles(norm: str, k: int = SHINGLE) -> set[bytes]:
 
 def minhash(text: str) -> list[int] | None:
     """The MinHash signature (``NUM_PERM`` ints) of ``text``; None for an empty text."""
-    sh = shingles(normalise(text))
-    if not sh:
+    norm = normalise(text)[:MAX_CHARS]
+    if not norm:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    m.update_batch(sorted(sh))
-    return [int(v) for v in m.hashvalues]
+    k = SHINGLE
+    distinct = {norm} if len(norm) <= k else {norm[i:i + k] for i in range(len(norm) - k + 1)}
+    sha1, u32 = hashlib.sha1, _U32
+    # datasketch's sha1_hash32 (first 4 bytes of SHA-1, little-endian) of each shingle's UTF-8, in one
+    # comprehension; MinHash then applies its permutations to these values (identity hashfunc)
+    values = [u32(sha1(s.encode("utf-8", "surrogatepass")).digest())[0] for s in distinct]
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations(), hashfunc=operator.index)
+    m.update_batch(values)  # an element-wise minimum: the order of the shingles does not matter
+    return m.hashvalues.tolist()
+
+
+@cache
+def _permutations() -> object:
+    """The seeded permutations, drawn once per process (the same as every new ``MinHash(seed=SEED)``)."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 def to_minhash(signature: Sequence[int]) -> MinHash:

@@ -1,9 +1,12 @@
 """Whole-corpus passes: rights holders' opt-outs, exact and near-duplicates.
 
-Run once on the driver over every record in ``order_key`` order (source, file, line), so the
-decisions do not depend on how records were split across workers or engines. Both read the
-``fingerprint`` finding (:class:`hegui.corpus.text_steps.FingerprintStep`) — no re-hashing — and
-compute it only for a record that lacks it.
+Each streams once, on the driver, over every record in ``order_key`` order (source, file, line) —
+the :class:`~hegui.corpus.record.CorpusPass` contract — so the decisions do not depend on how
+records were split across workers or engines. Both read the ``fingerprint`` finding
+(:class:`hegui.corpus.text_steps.FingerprintStep`) — no re-hashing — and compute it only for a record
+that lacks it. No record is kept: the state is an on-disk :class:`~hegui.corpus.lsh_store.LshStore`
+(digests, packed signatures, LSH band keys) in ``scratch`` (the audit's ``.work/passes``), so memory
+is bounded (an 8 MiB SQLite page cache per index) whatever the corpus size.
 
 Interim Measures Art 7 (2) (no IP infringement: honour opt-outs); GB/T 45654 §5.2 (quality:
 duplicates). Reasons: ``optout:<request id>``, ``duplicate:<kept id>``, ``near_duplicate:<kept id>``.
@@ -11,14 +14,15 @@ duplicates). Reasons: ``optout:<request id>``, ``duplicate:<kept id>``, ``near_d
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import ClassVar
 
-from datasketch import MinHashLSH
-
-from hegui.corpus.fingerprint import NUM_PERM, content_hash, jaccard, minhash, to_minhash
+from hegui.corpus.fingerprint import content_hash, minhash
+from hegui.corpus.lsh_store import LshStore, SmallIndex, digest, pack
 from hegui.corpus.optout import OptOutRegistry
-from hegui.corpus.record import CorpusPass, CorpusRecord
+from hegui.corpus.record import CorpusPass, CorpusRecord, in_order
 
 NEAR_THRESHOLD = 0.8  # estimated Jaccard similarity of character 5-shingles
 
@@ -39,137 +43,135 @@ def _check(threshold: float) -> None:
         raise ValueError(f"near-duplicate threshold {threshold} outside [0.5, 0.95]")
 
 
-class _Near:
-    """An LSH index of stored signatures with verification of the estimated Jaccard."""
-
-    def __init__(self, threshold: float) -> None:
-        self.threshold = threshold
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self.sigs: dict[str, list[int]] = {}
-
-    def add(self, key: str, sig: list[int]) -> None:
-        if key not in self.sigs:
-            self.lsh.insert(key, to_minhash(sig))
-            self.sigs[key] = sig
-
-    def query(self, sig: list[int]) -> list[tuple[str, float]]:
-        """Keys whose signature is at least ``threshold`` similar, with the similarity."""
-        if not self.sigs:
-            return []
-        out = []
-        for key in self.lsh.query(to_minhash(sig)):
-            j = jaccard(sig, self.sigs[key])
-            if j >= self.threshold:
-                out.append((key, round(j, 4)))
-        return out
-
-
 class DuplicatePass:
     """Exact duplicates (same normalised-text hash) and near-duplicates (MinHash LSH, Jaccard ≥
     ``near_threshold``) among the records still kept: the first in ``order_key`` order is kept, each
     later copy is excluded as ``duplicate:<kept id>`` / ``near_duplicate:<kept id>`` with the finding
     ``duplicate = {"of", "kind": "exact"|"near", "jaccard"}``. Records already excluded (harmful,
-    opted out …) neither anchor nor count as copies: the first *usable* copy is kept."""
+    opted out …) neither anchor nor count as copies: the first *usable* copy is kept. State: one
+    :class:`LshStore` row per kept record, on disk."""
 
     name: ClassVar[str] = "duplicate"
     version: ClassVar[str] = "1"
 
-    def __init__(self, near_threshold: float = NEAR_THRESHOLD, *, near: bool = True) -> None:
+    def __init__(self, near_threshold: float = NEAR_THRESHOLD, *, near: bool = True,
+                 scratch: Path | None = None) -> None:
         _check(near_threshold)
         self.near_threshold = near_threshold
         self.near = near
+        self.scratch = scratch
 
-    def run(self, records: Iterable[CorpusRecord]) -> list[CorpusRecord]:
-        recs = sorted(records, key=lambda r: r.order_key)
-        seen: dict[str, str] = {}
-        pos: dict[str, int] = {}
-        index = _Near(self.near_threshold)
-        for i, rec in enumerate(recs):
-            if not rec.kept:
-                continue
-            h, sig = fingerprint(rec)
-            if h in seen:
-                rec.findings[self.name] = {"of": seen[h], "kind": "exact", "jaccard": 1.0}
-                rec.exclude(f"duplicate:{seen[h]}")
-                continue
-            if self.near and sig is not None:
-                hits = index.query(sig)
-                if hits:
-                    of, j = min(hits, key=lambda kj: pos[kj[0]])
-                    rec.findings[self.name] = {"of": of, "kind": "near", "jaccard": j}
-                    rec.exclude(f"near_duplicate:{of}")
-                    continue
-                index.add(rec.id, sig)
-            seen[h] = rec.id
-            pos[rec.id] = i
-        return recs
+    def run(self, records: Iterable[CorpusRecord]) -> Iterator[CorpusRecord]:
+        store = LshStore(self.near_threshold, self.scratch)
+        try:
+            for rec in in_order(records, self.name):
+                if rec.kept:
+                    self._one(rec, store)
+                yield rec
+        finally:
+            store.close()
+
+    def _one(self, rec: CorpusRecord, store: LshStore) -> None:
+        h, sig = fingerprint(rec)
+        key = digest(h)
+        hit = store.exact(key)
+        if hit is not None:
+            rec.findings[self.name] = {"of": hit[0], "kind": "exact", "jaccard": 1.0}
+            rec.exclude(f"duplicate:{hit[0]}")
+            return
+        arr = pack(sig) if self.near and sig is not None else None
+        if arr is not None:
+            near = store.first_near(arr)
+            if near is not None:
+                of, _, j = near
+                rec.findings[self.name] = {"of": of, "kind": "near", "jaccard": round(j, 4)}
+                rec.exclude(f"near_duplicate:{of}")
+                return
+        store.add(rec.id, key, arr)
 
 
 class OptOutPass:
     """Exclude every record a rights holder's request names (``optout:<request id>``): by URL glob,
     domain (and its subdomains), exact hash of the normalised text, or near-duplicate (Jaccard ≥
     ``near_threshold``) of a sample text's fingerprint. With ``follow_copies`` (default) copies of a
-    matched record elsewhere in the corpus (same hash, or near-duplicate) are excluded too — an
-    article opted out on its own site is not kept because a mirror re-posted it. Finding:
-    ``optout = {request id: "url"|"domain"|"hash"|"near"|"copy:<record id>"}``. Every record is
-    checked, also one already excluded for another reason, so the counts per request are complete."""
+    matched record anywhere in the corpus, earlier or later (same hash, or near-duplicate), are
+    excluded too — an article opted out on its own site is not kept because a mirror re-posted it.
+    Finding: ``optout = {request id: "url"|"domain"|"hash"|"near"|"copy:<record id>"}``. Every record
+    is checked, also one already excluded for another reason, so the counts per request are complete.
+
+    Two scans: :meth:`prepare` finds the directly matched records and keeps their digests, signatures
+    and requests in an on-disk :class:`LshStore`; :meth:`run` streams and applies them (a copy names
+    the first matched record in ``order_key`` order it duplicates)."""
 
     name: ClassVar[str] = "optout"
     version: ClassVar[str] = "1"
 
     def __init__(self, registry: OptOutRegistry, near_threshold: float = NEAR_THRESHOLD, *,
-                 follow_copies: bool = True) -> None:
+                 follow_copies: bool = True, scratch: Path | None = None) -> None:
         _check(near_threshold)
         self.registry = registry
         self.near_threshold = near_threshold
         self.follow_copies = follow_copies
+        self.scratch = scratch
+        self._matched: LshStore | None = None
 
-    def run(self, records: Iterable[CorpusRecord]) -> list[CorpusRecord]:
-        recs = sorted(records, key=lambda r: r.order_key)
-        samples = _Near(self.near_threshold)
+    def prepare(self, records: Iterable[CorpusRecord]) -> None:
+        """First scan: store every directly matched record (id, digest, signature, requests)."""
+        if self._matched is not None:
+            self._matched.close()
+        samples = SmallIndex(self.near_threshold)
         for rid, i, fp in self.registry.fingerprints():
-            samples.add(f"{rid}#{i}", fp)
-        matched: dict[str, dict[str, str]] = {}
-        for rec in recs:
-            h, sig = fingerprint(rec)
-            found: dict[str, str] = {}
-            for rid, how in self.registry.match_direct(rec.url, h):
-                found.setdefault(rid, how)
-            if sig is not None:
-                for key, _ in sorted(samples.query(sig)):
-                    found.setdefault(key.rsplit("#", 1)[0], "near")
-            if found:
-                matched[rec.id] = found
-        if self.follow_copies and matched:
-            self._copies(recs, matched)
-        for rec in recs:
-            found = matched.get(rec.id)
-            if found:
-                rec.findings[self.name] = dict(sorted(found.items()))
-                for rid in sorted(found):
-                    rec.exclude(f"optout:{rid}")
-        return recs
-
-    def _copies(self, recs: list[CorpusRecord], matched: dict[str, dict[str, str]]) -> None:
-        by_hash: dict[str, str] = {}
-        index = _Near(self.near_threshold)
-        for rec in recs:
-            if rec.id in matched:
+            samples.add(f"{rid}#{i}", pack(fp))
+        store = LshStore(self.near_threshold, self.scratch, by_id=True)
+        try:
+            for rec in in_order(records, self.name):
                 h, sig = fingerprint(rec)
-                by_hash.setdefault(h, rec.id)
-                if sig is not None:
-                    index.add(rec.id, sig)
-        order = {r.id: i for i, r in enumerate(recs)}
-        for rec in recs:
-            if rec.id in matched:
-                continue
+                arr = pack(sig) if sig is not None else None
+                found: dict[str, str] = {}
+                for rid, how in self.registry.match_direct(rec.url, h):
+                    found.setdefault(rid, how)
+                if arr is not None:
+                    for key, _ in sorted(samples.query(arr)):
+                        found.setdefault(key.rsplit("#", 1)[0], "near")
+                if found:
+                    store.add(rec.id, digest(h), arr, json.dumps(found))
+        except BaseException:
+            store.close()
+            raise
+        self._matched = store
+
+    def run(self, records: Iterable[CorpusRecord]) -> Iterator[CorpusRecord]:
+        """Second scan (after :meth:`prepare`; a list or tuple is prepared here when it was not)."""
+        if self._matched is None:
+            if not isinstance(records, Sequence):
+                raise RuntimeError("OptOutPass.run needs prepare() first (run_passes calls it)")
+            self.prepare(records)
+        store, self._matched = self._matched, None
+        assert store is not None
+        try:
+            for rec in in_order(records, self.name):
+                self._one(rec, store)
+                yield rec
+        finally:
+            store.close()
+
+    def _one(self, rec: CorpusRecord, store: LshStore) -> None:
+        if not store.n:
+            return
+        direct = store.payload(rec.id)
+        found: dict[str, str] | None = json.loads(direct) if direct is not None else None
+        if found is None and self.follow_copies:
             h, sig = fingerprint(rec)
-            src = by_hash.get(h)
+            src = store.exact(digest(h))
             if src is None and sig is not None:
-                hits = index.query(sig)
-                src = min((k for k, _ in hits), key=order.__getitem__) if hits else None
+                near = store.first_near(pack(sig))
+                src = near[:2] if near is not None else None
             if src is not None:
-                matched[rec.id] = {rid: f"copy:{src}" for rid in matched[src]}
+                found = {rid: f"copy:{src[0]}" for rid in json.loads(src[1] or "{}")}
+        if found:
+            rec.findings[self.name] = dict(sorted(found.items()))
+            for rid in sorted(found):
+                rec.exclude(f"optout:{rid}")
 
 
 def default_passes(*, optouts: OptOutRegistry | None, near_threshold: float = NEAR_THRESHOLD) -> list[CorpusPass]:
