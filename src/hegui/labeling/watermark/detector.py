@@ -48,10 +48,15 @@ def _box(a: np.ndarray, k: int) -> np.ndarray:
 
 
 def _whiten(luma: np.ndarray) -> np.ndarray:
-    """High-pass and clip so strong edges do not swamp the faint pattern."""
+    """High-pass, then weight every pixel by its local residual energy ``e`` (17×17 px): ``r / (e + 1)^0.75``.
+
+    Text edges and busy texture (large ``e``) count little, flat paper and sky (small ``e``, where the mark
+    stands out) count much: between the matched-filter weight ``1/e`` and plain normalisation ``1/√e``,
+    chosen on documents and charts after JPEG 50, 50 % resize and 10 % crop (docs/labeling-explicit-watermark.md).
+    """
     r = luma - _box(luma, CELL + 1)
-    lim = 3.0 * float(np.median(np.abs(r))) + 1.0
-    return np.clip(r, -lim, lim)
+    e = np.maximum(_box(r * r, 2 * CELL + 1), 0.0)  # float rounding can make the box mean slightly negative
+    return (r / (e + 1.0) ** 0.75).astype(np.float32)
 
 
 def _fold(r: np.ndarray) -> np.ndarray:

@@ -12,15 +12,20 @@ from hegui.labeling.watermark.pattern import TILE, tile
 BASE_AMPLITUDE = 2.45
 #: mean squared luma change allowed at strength 1: PSNR 40.1 dB (GB-independent goal of issue 4)
 MAX_MSE = 255.0**2 / 10 ** (40.1 / 10)
+#: weight of flat areas before normalisation (busy areas reach 2.0); v2 used 0.35
+FLAT_FLOOR = 0.6
 
 
 def _texture_mask(luma: np.ndarray) -> np.ndarray:
-    """Perceptual weight: stronger in busy areas, weaker in flat ones, mean square 1."""
+    """Perceptual weight: stronger in busy areas, weaker in flat ones (floor ``FLAT_FLOOR``), mean square 1.
+
+    The floor keeps enough of the mark on flat paper and chart backgrounds for JPEG 50 to keep it
+    (below ≈ 0.5 of the mean amplitude the carrier's DCT coefficient falls under the q50 step)."""
     small = Image.fromarray(luma).reduce(8) if min(luma.shape) >= 64 else Image.fromarray(luma)
     arr = np.asarray(small, dtype=np.float32)
     gy, gx = np.gradient(arr)
     act = np.sqrt(gx * gx + gy * gy)
-    weight = np.clip(0.35 + act / (np.median(act) + 1.0), 0.35, 2.0).astype(np.float32)
+    weight = np.clip(FLAT_FLOOR + act / (np.median(act) + 1.0), FLAT_FLOOR, 2.0).astype(np.float32)
     big = np.asarray(Image.fromarray(weight).resize((luma.shape[1], luma.shape[0]), Image.Resampling.BILINEAR))
     return big / np.sqrt(np.mean(big * big))
 
