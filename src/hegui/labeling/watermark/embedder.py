@@ -14,6 +14,8 @@ BASE_AMPLITUDE = 2.45
 MAX_MSE = 255.0**2 / 10 ** (40.1 / 10)
 #: weight of flat areas before normalisation (busy areas reach 2.0); v2 used 0.35
 FLAT_FLOOR = 0.6
+#: at most this factor more amplitude where clipping at black or white ate part of the budget
+MAX_BOOST = 2.0
 
 
 def _texture_mask(luma: np.ndarray) -> np.ndarray:
@@ -40,13 +42,29 @@ def embed_array(rgb: np.ndarray, payload: int | bytes, *, key: bytes, strength: 
     luma = (color.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)[: color.shape[2]]
             if color.shape[2] == 3 else color[..., 0].astype(np.float32))
     delta = wm * (BASE_AMPLITUDE * strength) * _texture_mask(luma)
-    step = np.rint(delta).astype(np.int16)  # integer delta: the same rounding for R, G and B
-    mse = float(np.mean(step.astype(np.float32) ** 2))
     cap = MAX_MSE * strength * strength
-    if mse > cap:  # rounding pushed it over: scale down so PSNR stays >= 40 dB at strength 1
-        step = np.rint(delta * np.float32(np.sqrt(cap / mse))).astype(np.int16)
+    base = rgb if rgb.ndim == 2 else rgb[..., :3]
+    best, scale = None, 1.0
+    for _ in range(4):  # the PSNR budget is spent on the change that survives clipping at 0 and 255
+        out = _apply(base, np.rint(delta * np.float32(scale)).astype(np.int16))
+        mse = float(np.mean((out.astype(np.float32) - base) ** 2))
+        if mse <= cap:
+            best = out
+            if mse >= 0.97 * cap or scale >= MAX_BOOST:
+                break
+        scale = min(MAX_BOOST, scale * float(np.sqrt(cap / max(mse, 1e-9))) * (0.995 if mse > cap else 1.0))
+    while best is None:  # only reached if every try was over the budget (rounding): shrink until it fits
+        scale *= 0.9
+        out = _apply(base, np.rint(delta * np.float32(scale)).astype(np.int16))
+        best = out if float(np.mean((out.astype(np.float32) - base) ** 2)) <= cap else None
     if rgb.ndim == 2:
-        return np.clip(rgb.astype(np.int16) + step, 0, 255).astype(np.uint8)
-    out = rgb.copy()
-    out[..., :3] = np.clip(rgb[..., :3].astype(np.int16) + step[..., None], 0, 255).astype(np.uint8)
-    return out
+        return best
+    res = rgb.copy()
+    res[..., :3] = best
+    return res
+
+
+def _apply(base: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Add the integer luma delta to every colour channel (the same for R, G and B), clipped to 0…255."""
+    s = step if base.ndim == 2 else step[..., None]
+    return np.clip(base.astype(np.int16) + s, 0, 255).astype(np.uint8)
