@@ -44,8 +44,8 @@ def test_budget_is_spent_after_clipping_and_never_exceeded(page: tuple[np.ndarra
     src, out = page
     # the v2 embedder lost the clipped half on white paper (PSNR ≈ 43 dB, a weaker mark); now ≈ 40.1 dB
     assert 40.0 <= _psnr(src, out) <= 40.6
-    black = np.zeros((256, 320, 3), np.uint8)
-    assert 40.0 <= _psnr(black, wm.embed_array(black, PAYLOAD, key=wm.DEFAULT_KEY, strength=1.0)) <= 40.6
+    black = np.zeros((256, 320, 3), np.uint8)  # only the positive half survives: boosted at most MAX_BOOST×
+    assert 40.0 <= _psnr(black, wm.embed_array(black, PAYLOAD, key=wm.DEFAULT_KEY, strength=1.0)) <= 41.0
 
 
 def test_flat_areas_keep_a_floor_and_busy_areas_get_more() -> None:
@@ -54,7 +54,8 @@ def test_flat_areas_keep_a_floor_and_busy_areas_get_more() -> None:
     m = embedder._texture_mask(luma)
     assert abs(float(np.mean(m * m)) - 1.0) < 0.02
     flat, busy = m[5:30, 5:30].mean(), m[40:400, 40:600].max()
-    assert busy > 2.0 * flat and flat >= 0.5 * float(np.sqrt(np.mean(m * m)))
+    assert busy > 2.0 * flat  # texture-adaptive ...
+    assert flat >= 0.95 * embedder.FLAT_FLOOR / 2.0 * busy  # ... with a floor on flat paper (v2: 0.35 / 2)
 
 
 @pytest.mark.parametrize("attack", ["jpeg50", "resize50", "crop10"])
