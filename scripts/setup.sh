@@ -14,7 +14,7 @@ RUNTIME_DEB_PACKAGES=(ffmpeg fonts-noto-cjk espeak-ng libpango-1.0-0 libpangoft2
 TEST_DEB_PACKAGES=(chromium postgresql libimage-exiftool-perl libexempi8 sox poppler-utils libarchive-zip-perl)
 # --bench: photo packages for the watermark benchmark's test images (bench/labeling/wm_images.py)
 BENCH_DEB_PACKAGES=(plasma-workspace-wallpapers mate-backgrounds lomiri-wallpapers-16.04 lomiri-wallpapers-20.04
-  ukui-wallpapers gnome-backgrounds stellarium-data tuxpaint-stamps-default xplanet-images)
+  ukui-wallpapers stellarium-data tuxpaint-stamps-default xplanet-images)
 DEB_PACKAGES=("${RUNTIME_DEB_PACKAGES[@]}" "${TEST_DEB_PACKAGES[@]}")
 [ $WANT_BENCH = 1 ] && DEB_PACKAGES+=("${BENCH_DEB_PACKAGES[@]}")
 missing=()

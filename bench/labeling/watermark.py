@@ -104,7 +104,8 @@ def run_hegui(images: list[TestImage], false_positive_images: int) -> dict[str, 
     fp_res = [wm.detect_array(t.array) for t in fp_set]
     return {"acc": rows, "found": found, "psnr": psnrs,
             "false_positives": [sum(int(r.found) for r in fp_res), len(fp_set)],
-            "max_unmarked_confidence": max((r.confidence for r in fp_res), default=0.0)}
+            "max_unmarked_confidence": max((r.confidence for r in fp_res), default=0.0),
+            "max_unmarked_score": max((r.score for r in fp_res), default=0.0)}
 
 
 def worker_imwatermark(image_dir: Path, method: str) -> dict[str, object]:
@@ -251,7 +252,8 @@ def main() -> None:
     print(_families(images, results["hegui"]))
     fp = results["hegui"]["false_positives"]
     print(f"\nhegui false positives on unmarked images: {fp[0]}/{fp[1]} (highest confidence "
-          f"{results['hegui']['max_unmarked_confidence']:.3g}); hegui run {hegui_s:.0f} s")
+          f"{results['hegui']['max_unmarked_confidence']:.3g}, highest decoder score "
+          f"{results['hegui']['max_unmarked_score']:.3f}, found from 0.68); hegui run {hegui_s:.0f} s")
     t = embed_timing()
     print("\n| 1920x1080, one process | ms |\n|---|---|")
     for k, v in t.items():

@@ -7,8 +7,8 @@ Photos (one image per source picture; duplicates — the same wallpaper at sever
 same picture in two packages — are removed by perceptual hash, the largest copy kept):
 - Debian wallpaper packages (``scripts/setup.sh --bench``): plasma-workspace-wallpapers (GPL-2+),
   mate-backgrounds (GPL-2+ / CC-BY-SA-4.0), lomiri-wallpapers-16.04 and -20.04 (CC-BY / CC-BY-SA /
-  CC0, per file in the package's copyright), ukui-wallpapers (CC-BY-SA-3.0), gnome-backgrounds
-  (CC-BY-SA-3.0); some wallpapers are renders, not photos (the manifest names every file);
+  CC0, per file in the package's copyright), ukui-wallpapers (CC-BY-SA-3.0); some wallpapers are
+  renders or abstract art, not photos (the manifest names every file);
 - Debian stellarium-data (GPL-2+): the deep-sky photographs (``nebulae/default``) and the landscape
   panoramas; Debian tuxpaint-stamps-default (GPL-2): the photographic stamps (≥ 256 px, many colours),
   flattened on a plain background; Debian xplanet-images (NASA Visible Earth, not copyrighted);
@@ -62,7 +62,6 @@ DEBIAN = [
     ("wallpaper", "backgrounds/mate/*/*.jpg", "mate-backgrounds", "GPL-2+ or CC-BY-SA-4.0"),
     ("wallpaper", "backgrounds/*.jpg", "lomiri-wallpapers-16.04/-20.04, ukui-wallpapers",
      "CC-BY / CC-BY-SA / CC0 (per file, debian/copyright)"),
-    ("wallpaper", "backgrounds/gnome/*.jpg", "gnome-backgrounds", "CC-BY-SA-3.0"),
     ("stellarium nebulae", "stellarium/nebulae/default/*.png", "stellarium-data", "GPL-2+"),
     ("stellarium landscapes", "stellarium/landscapes/*/*.png", "stellarium-data", "GPL-2+"),
     ("tuxpaint stamps", "tuxpaint/stamps/*/*.png", "tuxpaint-stamps-default", "GPL-2"),
