@@ -44,25 +44,64 @@ def embed_array(rgb: np.ndarray, payload: int | bytes, *, key: bytes, strength: 
     delta = wm * (BASE_AMPLITUDE * strength) * _texture_mask(luma)
     cap = MAX_MSE * strength * strength
     base = rgb if rgb.ndim == 2 else rgb[..., :3]
+    lims = _Limits(base)
     best, scale = None, 1.0
     for _ in range(4):  # the PSNR budget is spent on the change that survives clipping at 0 and 255
-        out = _apply(base, np.rint(delta * np.float32(scale)).astype(np.int16))
-        mse = float(np.mean((out.astype(np.float32) - base) ** 2))
+        step = np.rint(delta * np.float32(scale)).astype(np.int16)
+        mse = lims.mse(step)
         if mse <= cap:
-            best = out
+            best = step
             if mse >= 0.97 * cap or scale >= MAX_BOOST:
                 break
         scale = min(MAX_BOOST, scale * float(np.sqrt(cap / max(mse, 1e-9))) * (0.995 if mse > cap else 1.0))
     while best is None:  # only reached if every try was over the budget (rounding): shrink until it fits
         scale *= 0.9
-        out = _apply(base, np.rint(delta * np.float32(scale)).astype(np.int16))
-        best = out if float(np.mean((out.astype(np.float32) - base) ** 2)) <= cap else None
+        step = np.rint(delta * np.float32(scale)).astype(np.int16)
+        best = step if lims.mse(step) <= cap else None
+    out = _apply(base, best)
     if rgb.ndim == 2:
-        return best
+        return out
     res = rgb.copy()
-    res[..., :3] = best
+    res[..., :3] = out
     return res
 
+
+class _Limits:
+    """Mean squared change of ``base`` after adding a luma step to every channel and clipping to 0…255,
+    computed without building the image (per channel: the step clipped to the room left in it)."""
+
+    def __init__(self, base: np.ndarray) -> None:
+        b = base if base.ndim == 3 else base[..., None]
+        chans = [b[..., c] for c in range(b.shape[2])]  # elementwise: fast, unlike reductions over axis 2
+        top, bottom = chans[0], chans[0]
+        for c in chans[1:]:
+            top, bottom = np.maximum(top, c), np.minimum(bottom, c)
+        self.hi_any = 255 - top.astype(np.int16)  # a step above this clips some channel at 255
+        self.lo_any = -bottom.astype(np.int16)  # ... below this, at 0
+        self.base = b
+        self.chans = chans
+        self.room: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+    def mse(self, step: np.ndarray) -> float:
+        k = len(self.chans)
+        f = step.astype(np.float32).ravel()
+        total = float(f @ f) * k
+        hit = (step > self.hi_any) | (step < self.lo_any)
+        count = int(np.count_nonzero(hit))
+        if count == 0:
+            return total / (f.size * k)
+        if count < step.size // 16:  # few clipped pixels: correct just those
+            b = self.base[hit].astype(np.int16)
+            sh = step[hit]
+            d = np.clip(sh[:, None], -b, 255 - b).astype(np.float32)
+            return (total + float((d * d).sum()) - float(sh.astype(np.float32) @ sh.astype(np.float32)) * k) / (f.size * k)
+        if self.room is None:
+            self.room = [(-c.astype(np.int16), 255 - c.astype(np.int16)) for c in self.chans]
+        total = 0.0
+        for lo, hi in self.room:
+            d = np.minimum(np.maximum(step, lo), hi).astype(np.float32).ravel()
+            total += float(d @ d)
+        return total / (f.size * k)
 
 def _apply(base: np.ndarray, step: np.ndarray) -> np.ndarray:
     """Add the integer luma delta to every colour channel (the same for R, G and B), clipped to 0…255."""
