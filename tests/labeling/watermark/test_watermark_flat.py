@@ -108,3 +108,17 @@ def test_decode_uses_llr_weights_but_scores_on_unit_noise_values() -> None:
     with_llr = code.decode(noisy * np.sqrt(weights), wm.DEFAULT_KEY, llr=noisy * weights)
     assert with_llr.payload == PAYLOAD.to_bytes(8, "big")
     assert 0.0 < with_llr.score < 1.0
+
+
+@pytest.mark.parametrize("frac_white", [0.0, 0.02, 0.5])
+def test_clipped_mse_matches_the_built_image(frac_white: float) -> None:
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 256, (120, 160, 3)).astype(np.uint8)
+    base[rng.random((120, 160)) < frac_white] = 255
+    step = rng.integers(-9, 10, (120, 160)).astype(np.int16)
+    built = np.clip(base.astype(np.int16) + step[..., None], 0, 255)
+    want = float(np.mean((built - base.astype(np.int16)).astype(np.float64) ** 2))
+    assert embedder._Limits(base).mse(step) == pytest.approx(want, rel=1e-6)
+    grey = base[..., 0]
+    built = np.clip(grey.astype(np.int16) + step, 0, 255)
+    assert embedder._Limits(grey).mse(step) == pytest.approx(float(np.mean((built - grey.astype(np.int16)) ** 2.0)), rel=1e-6)
