@@ -5,14 +5,18 @@
 #   - Creates .venv and installs hegui with its pinned ranges (plus test extras with --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WANT_TEST=0
-for a in "$@"; do [ "$a" = "--test" ] && WANT_TEST=1; done
+WANT_TEST=0; WANT_BENCH=0
+for a in "$@"; do [ "$a" = "--test" ] && WANT_TEST=1; [ "$a" = "--bench" ] && WANT_BENCH=1; done
 
 # what the gateway needs at run time (deploy/Dockerfile installs exactly these; a test checks it)
 RUNTIME_DEB_PACKAGES=(ffmpeg fonts-noto-cjk espeak-ng sox libpango-1.0-0 libpangoft2-1.0-0)
 # what the test suite and benchmarks need on top (headless console tests, PostgreSQL, interop checks)
 TEST_DEB_PACKAGES=(chromium postgresql libimage-exiftool-perl libexempi8 poppler-utils libarchive-zip-perl)
+# --bench: photo packages for the watermark benchmark's test images (bench/labeling/wm_images.py)
+BENCH_DEB_PACKAGES=(plasma-workspace-wallpapers mate-backgrounds lomiri-wallpapers-16.04 lomiri-wallpapers-20.04
+  ukui-wallpapers stellarium-data tuxpaint-stamps-default xplanet-images)
 DEB_PACKAGES=("${RUNTIME_DEB_PACKAGES[@]}" "${TEST_DEB_PACKAGES[@]}")
+[ $WANT_BENCH = 1 ] && DEB_PACKAGES+=("${BENCH_DEB_PACKAGES[@]}")
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

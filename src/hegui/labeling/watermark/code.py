@@ -165,11 +165,18 @@ class Decoded:
     p_false: float  # false-alarm probability of this decode
 
 
-def decode(soft: np.ndarray, key: bytes) -> Decoded:
-    """Decode one real value per code bit (sign = scrambled bit)."""
+def decode(soft: np.ndarray, key: bytes, llr: np.ndarray | None = None) -> Decoded:
+    """Decode one real value per code bit (sign = scrambled bit).
+
+    ``soft`` must have equal noise variance per value (the false-alarm test's model); ``llr``, when
+    given, are the same values weighted by their reliability (e.g. sums over unequal numbers of
+    tile copies) and drive the Viterbi decoder.
+    """
+    flip = _scrambler(key) > 0
     s = np.asarray(soft, dtype=np.float32)
-    s = np.where(_scrambler(key) > 0, -s, s)  # undo the scrambler on the soft values
-    bits = viterbi(s)
+    s = np.where(flip, -s, s)  # undo the scrambler on the soft values
+    ll = s if llr is None else np.where(flip, -np.asarray(llr, dtype=np.float32), np.asarray(llr, dtype=np.float32))
+    bits = viterbi(ll)
     est = np.packbits(bits.astype(np.uint8)).tobytes()
     code = 2.0 * conv_encode(bits).astype(np.float32) - 1.0
     norm = float(np.linalg.norm(s))
