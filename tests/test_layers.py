@@ -18,7 +18,7 @@ import hegui
 SRC = Path(hegui.__file__).parent
 DUTIES_WITHOUT_GATEWAY = ("cases", "console", "obligations", "records", "identity", "moderation", "labeling", "filing",
                           "storage", "web", "hooks", "governance", "annotation", "assessment", "corpus",
-                          "likeness", "synthesis")
+                          "likeness", "synthesis", "provenance")
 
 
 def _type_checking(node: ast.If) -> bool:

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "hegui.governance.models",
     "hegui.annotation.models",
     "hegui.likeness.models",
+    "hegui.provenance.models",
 )
 
 
