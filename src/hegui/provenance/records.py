@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,27 +186,26 @@ class ProvenanceStore:
 
     def select(self, content_id: str, user_id: str) -> ProvenanceRecord:
         """The user chose this output (the selection step of the creative process)."""
-        with self.db.session() as s:
-            row = s.scalar(select(ProvenanceRecord).where(ProvenanceRecord.content_id == content_id,
-                                                          ProvenanceRecord.user_id == user_id))
-            if row is None:
-                raise NotFound(message_en=f"no provenance record for {content_id} of this user",
-                               message_zh=f"该用户没有 {content_id} 的创作过程记录")
-            row.selected_at = row.selected_at or utcnow()
-            s.commit()
-            s.refresh(row)
-            s.expunge(row)
-            return row
+        return self._update_own(content_id, user_id, lambda row: setattr(row, "selected_at",
+                                                                         row.selected_at or utcnow()))
 
     def erase(self, content_id: str, user_id: str) -> ProvenanceRecord:
         """Erase the inputs at the user's request (PIPL Art 47); the chain entry stays."""
+
+        def erase(row: ProvenanceRecord) -> None:
+            row.inputs_enc, row.deleted_at = b"", row.deleted_at or utcnow()
+
+        return self._update_own(content_id, user_id, erase)
+
+    def _update_own(self, content_id: str, user_id: str,
+                    change: Callable[[ProvenanceRecord], None]) -> ProvenanceRecord:
         with self.db.session() as s:
             row = s.scalar(select(ProvenanceRecord).where(ProvenanceRecord.content_id == content_id,
                                                           ProvenanceRecord.user_id == user_id))
             if row is None:
                 raise NotFound(message_en=f"no provenance record for {content_id} of this user",
                                message_zh=f"该用户没有 {content_id} 的创作过程记录")
-            row.inputs_enc, row.deleted_at = b"", row.deleted_at or utcnow()
+            change(row)
             s.commit()
             s.refresh(row)
             s.expunge(row)
