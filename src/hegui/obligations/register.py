@@ -231,7 +231,7 @@ def _inspector(sv: Services) -> Finding:
         return Finding(Status.NOT_MET, f"检测器未将带标识的图片判为“确认”：{err or klass}",
                        f"the inspector did not classify a labelled picture as confirmed: {err or klass}")
     n = _inspection_decisions(sv)
-    return Finding(Status.MET, f"检测器将带标识的自检图片判为“确认”；上传检测接口（POST /v1/hegui/inspect）已记录 {n} 次决定",
+    return Finding(Status.MET, f"检测器将带标识的自检图片判为“确认”；上传检测接口（/v1/hegui/inspect）已记录 {n} 次决定",
                    f"the inspector classifies a labelled self-test picture as confirmed; the upload inspection API "
                    f"(POST /v1/hegui/inspect) has {n} decision(s) on record")
 
