@@ -232,3 +232,28 @@ def test_c2pa_assertion_must_match_the_records(world, tmp_path):
     members2["media/hgc-b.c2pa.png"] = bytes(img)
     rep = verify(_write(tmp_path, _reseal(members2, world["signer"])))
     assert any(c == "c2pa" and "dataHash.mismatch" in w for c, w in rep.problems), rep.problems
+
+
+def test_malformed_content_fails_closed_and_a_compressed_member_is_not_inflated(world, tmp_path):
+    members, _ = zipform.read(world["data"])
+    members["records.json"] = b'{"format": "x", "content_id": "hgc-b", "records": [{"fields": 5}]}'
+    rep = verify(_write(tmp_path, _reseal(members, world["signer"])))
+    assert not rep.valid and any(c == "records" for c, _ in rep.problems)
+    members, _ = zipform.read(world["data"])
+    members["manifest.json"] = b'{"format": "hegui-provenance-package/1", "signer": 7, "files": 3}'
+    assert not verify(_write(tmp_path, zipform.build(members))).valid
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("manifest.json", b"0" * 10_000_000)
+    rep = verify(_write(tmp_path, buf.getvalue()))
+    assert ("zip", "manifest.json: compressed in the archive (a package stores its files)") in rep.problems
+
+
+def test_the_packaged_image_must_show_the_recorded_output(world, tmp_path):
+    members, _ = zipform.read(world["data"])
+    recs = json.loads(members["records.json"])["records"]
+    other = members["outputs/hgc-a.png"]  # a validly signed C2PA image, but of another iteration's pixels
+    members["media/hgc-b.c2pa.png"] = c2pa_media.embed(other, "image/png", c2pa_media.manifest_definition(
+        "hgc-b", recs, "hegui"), world["signer"])
+    rep = verify(_write(tmp_path, _reseal(members, world["signer"])))
+    assert rep.problems == [("c2pa", "media/hgc-b.c2pa.png: image differs from outputs/hgc-b.png (the recorded output)")]

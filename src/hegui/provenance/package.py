@@ -113,7 +113,8 @@ def export(store: ProvenanceStore, content_id: str, *, outputs_dir: str | Path, 
     members["signer.pem"] = signer.chain_pem
     files = sorted((n, sha256_hex(b)) for n, b in members.items())
     members["summary.pdf"] = summary_pdf(content_id=content_id, provider=provider, exported_at=_iso(now) or "",
-                                         signer=info, records=records, files=files)
+                                         signer=info, records=records, files=files,
+                                         images={n: b for n, b in members.items() if n.startswith("outputs/")})
     files = sorted((n, sha256_hex(b)) for n, b in members.items())
     members["hashes.sha256"] = "".join(f"{d}  {n}\n" for n, d in files).encode("ascii")
     manifest = {"format": FORMAT, "content_id": content_id, "provider": provider, "exported_at": _iso(now),

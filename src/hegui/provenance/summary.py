@@ -4,8 +4,9 @@ selection). Rendered with WeasyPrint, the CJK font embedded, nothing fetched; ev
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -24,11 +25,25 @@ def _rows(inputs: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+_IMAGE = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+def _data_uri(name: str | None, data: bytes | None) -> str:
+    mime = _IMAGE.get((name or "").rsplit(".", 1)[-1])
+    if not mime or not data or len(data) > 8 << 20:
+        return ""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def summary_html(*, content_id: str, provider: str, exported_at: str, signer: dict[str, str],
-                 records: Sequence[dict[str, Any]], files: Sequence[tuple[str, str]], font_url: str = "") -> str:
+                 records: Sequence[dict[str, Any]], files: Sequence[tuple[str, str]], font_url: str = "",
+                 images: Mapping[str, bytes] | None = None) -> str:
+    """``images``: output file name → bytes, shown beside their iteration (PNG/JPEG/WebP up to 8 MB)."""
     from hegui.filing.render import CJK_FAMILY
 
-    recs = [dict(r, input_rows=_rows(r["inputs"]) if r["inputs"] is not None else []) for r in records]
+    recs = [dict(r, input_rows=_rows(r["inputs"]) if r["inputs"] is not None else [],
+                 image_uri=_data_uri(r.get("output_file"), (images or {}).get(r.get("output_file") or "")))
+            for r in records]
     return _env.get_template("summary.html.j2").render(
         content_id=content_id, provider=provider, exported_at=exported_at, signer_subject=signer["subject"],
         signer_serial=signer["serial"], signer_issuer=signer["issuer"], records=recs, files=files,

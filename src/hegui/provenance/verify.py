@@ -11,7 +11,9 @@ its ``cn.hegui.provenance`` assertion equal to records.json · ``timestamp`` rep
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,6 +135,16 @@ def _records(rep: VerifyReport, members: dict[str, bytes], man: dict[str, Any]) 
     return recs
 
 
+def _pixels(data: bytes) -> bytes | None:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return bytes(str((im.mode, im.size)), "ascii") + im.tobytes()
+    except Exception:  # noqa: BLE001 - an unreadable image differs from any readable one
+        return None
+
+
 def _c2pa(rep: VerifyReport, members: dict[str, bytes], man: dict[str, Any], recs: list[dict[str, Any]]) -> None:
     media = [n for n in members if n.startswith("media/")]
     if not media:
@@ -149,8 +161,20 @@ def _c2pa(rep: VerifyReport, members: dict[str, bytes], man: dict[str, Any], rec
             rep.fail("c2pa", f"{name}: {p}")
         if data is not None and canonical(data) != canonical(c2pa_media.assertion_data(str(man.get("content_id")), recs)):
             rep.fail("c2pa", f"{name}: {c2pa_media.ASSERTION} assertion differs from records.json")
+        final = recs[-1].get("output_file")
+        if final in members and (_pixels(members[name]) is None or _pixels(members[final]) != _pixels(members[name])):
+            rep.fail("c2pa", f"{name}: image differs from {final} (the recorded output)")
         if sig and str(sig.get("cert_serial_number")) != str((man.get("signer") or {}).get("serial")):
             rep.fail("c2pa", f"{name}: C2PA manifest signed by another certificate than the package")
+
+
+def _guard(rep: VerifyReport, check: str, fn: Callable[[], Any]) -> Any:
+    """Run one stage; malformed (attacker-shaped) content fails that check instead of crashing."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - every field is attacker-controlled: fail closed, name the check
+        rep.fail(check, f"malformed content ({type(exc).__name__}: {str(exc)[:200]})")
+        return None
 
 
 def verify(path: str | Path, *, trust_pem: bytes | None = None) -> VerifyReport:
@@ -171,13 +195,13 @@ def verify(path: str | Path, *, trust_pem: bytes | None = None) -> VerifyReport:
     if "manifest.json" not in members:
         rep.fail("manifest", "manifest.json: missing")
         return rep
-    man = _manifest(rep, members, trust_pem)
+    man = _guard(rep, "manifest", lambda: _manifest(rep, members, trust_pem))
     if man is None:
         return rep
     rep.content_id = str(man.get("content_id"))
-    recs = _records(rep, members, man)
+    recs = _guard(rep, "records", lambda: _records(rep, members, man))
     if recs:
-        _c2pa(rep, members, man, recs)
+        _guard(rep, "c2pa", lambda: _c2pa(rep, members, man, recs))
     if "manifest.tsr" in members:
         rep.checks.append("timestamp")
         try:

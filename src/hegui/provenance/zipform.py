@@ -43,6 +43,9 @@ def read(data: bytes) -> tuple[dict[str, bytes], list[str]]:
             if info.filename in members:
                 problems.append(f"zip: member {info.filename!r} appears twice")
                 continue
+            if info.compress_type != zipfile.ZIP_STORED:  # never inflate: a package is stored, a bomb is not read
+                problems.append(f"{info.filename}: compressed in the archive (a package stores its files)")
+                continue
             try:
                 members[info.filename] = z.read(info)
             except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError) as exc:
