@@ -257,3 +257,21 @@ def test_the_packaged_image_must_show_the_recorded_output(world, tmp_path):
         "hgc-b", recs, "hegui"), world["signer"])
     rep = verify(_write(tmp_path, _reseal(members, world["signer"])))
     assert rep.problems == [("c2pa", "media/hgc-b.c2pa.png: image differs from outputs/hgc-b.png (the recorded output)")]
+
+
+def test_erased_inputs_and_an_rsa_signer(world, tmp_path):
+    store = world["store"]
+    data = _image((10, 10, 220), "hgc-e")
+    (world["outputs"] / "hgc-e.png").write_bytes(data)
+    store.record(ProvenanceEntry(content_id="hgc-e", user_id="u2", request_id="req-e", endpoint="images.generations",
+                                 inputs={"prompt": "私人内容"}, output_sha256=sha256_hex(data), model="m"))
+    store.erase("hgc-e", "u2")
+    key, chain, ca = make_test_signer("rsa", rsa_bits=2048)
+    pkg = export(store, "hgc-e", outputs_dir=world["outputs"], out=tmp_path / "e.zip",
+                 signer=ProviderSigner(key, chain), now=NOW)
+    rep = verify(pkg, trust_pem=ca)
+    assert rep.valid, rep.problems
+    with zipfile.ZipFile(pkg) as z:
+        assert "私人内容".encode() not in z.read("records.json") and json.loads(z.read("manifest.json"))["signer"]["alg"] == "PS256"
+        rec = json.loads(z.read("records.json"))["records"][0]
+    assert rec["inputs"] is None and rec["inputs_erased_at"]

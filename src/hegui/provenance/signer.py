@@ -134,8 +134,9 @@ def _name(cn: str, org: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)])
 
 
-def make_test_signer(org: str = "hegui dev", days: int = 365) -> tuple[bytes, bytes, bytes]:
-    """(signer key PEM, chain PEM, CA PEM) of a self-made CA — development and tests only."""
+def make_test_signer(org: str = "hegui dev", days: int = 365, *, rsa_bits: int = 0) -> tuple[bytes, bytes, bytes]:
+    """(signer key PEM, chain PEM, CA PEM) of a self-made CA — development and tests only.
+    ``rsa_bits`` > 0: an RSA signer (PS256) instead of EC P-256 (ES256)."""
     now = dt.datetime.now(dt.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name(f"{org} test CA (not for production)", org)
@@ -148,7 +149,8 @@ def make_test_signer(org: str = "hegui dev", days: int = 365) -> tuple[bytes, by
           .add_extension(x509.KeyUsage(digital_signature=False, key_cert_sign=True, crl_sign=True, **no_ku), critical=True)
           .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
           .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
+        rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits) if rsa_bits else ec.generate_private_key(ec.SECP256R1()))
     ee = (x509.CertificateBuilder().subject_name(_name(f"{org} provenance signer (test)", org)).issuer_name(ca_name)
           .public_key(key.public_key()).serial_number(x509.random_serial_number())
           .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=days))
