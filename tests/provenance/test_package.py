@@ -275,3 +275,29 @@ def test_erased_inputs_and_an_rsa_signer(world, tmp_path):
         assert "私人内容".encode() not in z.read("records.json") and json.loads(z.read("manifest.json"))["signer"]["alg"] == "PS256"
         rec = json.loads(z.read("records.json"))["records"][0]
     assert rec["inputs"] is None and rec["inputs_erased_at"]
+
+
+def test_export_refuses_an_altered_stored_output(world, tmp_path):
+    outputs = tmp_path / "outs"
+    outputs.mkdir()
+    for f in world["outputs"].iterdir():
+        (outputs / f.name).write_bytes(f.read_bytes())
+    (outputs / "hgc-a.png").write_bytes(_image((1, 2, 3), "hgc-a"))
+    with pytest.raises(ValidationFailed, match="hgc-a.png"):
+        export(world["store"], "hgc-b", outputs_dir=outputs, out=tmp_path / "z.zip", signer=world["signer"])
+    assert not (tmp_path / "z.zip").exists()
+
+
+def test_export_refuses_a_broken_chain(world, tmp_path):
+    from sqlalchemy import update
+
+    from hegui.provenance.models import ProvenanceRecord
+
+    store = world["store"]
+    store.record(ProvenanceEntry(content_id="hgc-u3", user_id="u3", request_id="r", endpoint="chat.completions",
+                                 inputs={"messages": []}, output_sha256="1" * 64, model="m1"))
+    with store.db.session() as s:
+        s.execute(update(ProvenanceRecord).where(ProvenanceRecord.content_id == "hgc-u3").values(model="m2"))
+        s.commit()
+    with pytest.raises(ValidationFailed, match="chain"):
+        export(store, "hgc-u3", outputs_dir=world["outputs"], out=tmp_path / "c.zip", signer=world["signer"])

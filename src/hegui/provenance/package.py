@@ -95,9 +95,16 @@ def export(store: ProvenanceStore, content_id: str, *, outputs_dir: str | Path, 
         if path is not None:
             name = f"outputs/{cid}.{path.suffix[1:]}"
             members[name] = path.read_bytes()
+            if sha256_hex(members[name]) != row.output_sha256:
+                raise ValidationFailed(message_en=f"{path}: the stored output does not match its record (altered?)",
+                                       message_zh=f"{path}：存储的输出与其记录的哈希不符（可能被篡改）")
             rec["output_file"] = name
         records.append(rec)
     user = rows[-1].user_id
+    broken = store.verify_chain(user)
+    if broken:
+        raise ValidationFailed(message_en=f"the provenance chain of this user is broken: {'; '.join(broken[:5])}",
+                               message_zh=f"该用户的创作过程哈希链已被破坏：{'; '.join(broken[:5])}")
     lo, hi = rows[0].seq, rows[-1].seq
     chain = [{"seq": r.seq, "prev_hash": r.prev_hash, "entry_hash": r.entry_hash}
              for r in store.chain(user) if lo <= r.seq <= hi]
