@@ -301,3 +301,32 @@ def test_export_refuses_a_broken_chain(world, tmp_path):
         s.commit()
     with pytest.raises(ValidationFailed, match="chain"):
         export(store, "hgc-u3", outputs_dir=world["outputs"], out=tmp_path / "c.zip", signer=world["signer"])
+
+
+def test_cli_export_reads_the_signer_from_settings(tmp_path):
+    from hegui.app import build_services
+    from hegui.provenance.signer import init_signer
+    from hegui.settings import load_settings
+
+    paths = init_signer(tmp_path / "sig")
+    cfg = tmp_path / "hegui.toml"
+    cfg.write_text(f'var_dir = "{tmp_path}/var"\n[provenance]\nsigning_key = "{paths["key"]}"\n'
+                   f'signing_cert = "{paths["cert"]}"\ntrust_anchors = "{paths["ca"]}"\n', encoding="utf-8")
+    sv = build_services(load_settings(cfg), lazy=True)
+    sv.db.upgrade()
+    data = _image((90, 90, 0), "hgc-cli")
+    sv.outputs_dir.mkdir(parents=True, exist_ok=True)
+    (sv.outputs_dir / "hgc-cli.png").write_bytes(data)
+    ProvenanceStore(sv.db, sv.keys).record(ProvenanceEntry(
+        content_id="hgc-cli", user_id="u", request_id="r", endpoint="images.generations",
+        inputs={"prompt": "一只猫"}, output_sha256=sha256_hex(data), model="m"))
+    sv.db.dispose()
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+    res = runner.invoke(app, ["export", "hgc-cli", "--out", str(tmp_path / "p.zip"), "-c", str(cfg)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["verify", str(tmp_path / "p.zip"), "-c", str(cfg), "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)["anchored"] is True
+    res = runner.invoke(app, ["export", "hgc-none", "--out", str(tmp_path / "n.zip"), "-c", str(cfg)])
+    assert res.exit_code == 2 and "hgc-none" in res.output
