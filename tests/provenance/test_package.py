@@ -310,7 +310,7 @@ def test_cli_export_reads_the_signer_from_settings(tmp_path):
 
     paths = init_signer(tmp_path / "sig")
     cfg = tmp_path / "hegui.toml"
-    cfg.write_text(f'var_dir = "{tmp_path}/var"\n[provenance]\nsigning_key = "{paths["key"]}"\n'
+    cfg.write_text(f'var_dir = "{tmp_path}/var"\n[storage]\nurl = "sqlite:///{tmp_path}/h.db"\n[provenance]\nsigning_key = "{paths["key"]}"\n'
                    f'signing_cert = "{paths["cert"]}"\ntrust_anchors = "{paths["ca"]}"\n', encoding="utf-8")
     sv = build_services(load_settings(cfg), lazy=True)
     sv.db.upgrade()
