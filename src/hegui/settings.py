@@ -319,6 +319,16 @@ class LikenessApiSettings(_Section):
     max_text_chars: int = Field(2000, ge=1, le=100_000)
 
 
+class ProvenanceSettings(_Section):
+    """Evidence packages (issue 15): the provider's signing key and certificate (PEM paths; production
+    uses the provider's real certificate, ``hegui provenance init-signer`` makes a dev one)."""
+
+    signing_key: str = ""
+    signing_cert: str = ""  # the chain: signer certificate first, then its issuers
+    trust_anchors: str = ""  # CA certificate(s) ``hegui provenance verify`` trusts by default
+    tsa_url: str = ""  # RFC 3161 time-stamp authority; "" = no time-stamp
+
+
 class HeguiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEGUI_", env_nested_delimiter="__", extra="forbid")
 
@@ -342,6 +352,7 @@ class HeguiSettings(BaseSettings):
     governance: GovernanceSettings = GovernanceSettings()
     annotation: AnnotationSettings = AnnotationSettings()
     likeness_api: LikenessApiSettings = LikenessApiSettings()
+    provenance: ProvenanceSettings = ProvenanceSettings()
     upstreams: list[UpstreamSettings] = []
     demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)
     var_dir: str = "./var"
