@@ -319,6 +319,15 @@ class LikenessApiSettings(_Section):
     max_text_chars: int = Field(2000, ge=1, le=100_000)
 
 
+class ProvenanceSettings(_Section):
+    """Creation provenance records (issue 15; docs/provenance.md): one sealed, hash-chained record per
+    output. Kept apart from the 30-day content retention: ``keep_days`` None keeps a record until
+    its user erases it; a number of days bounds it (the user may choose a shorter time)."""
+
+    enabled: bool = True
+    keep_days: int | None = Field(None, ge=1, le=36_500)
+
+
 class HeguiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEGUI_", env_nested_delimiter="__", extra="forbid")
 
@@ -342,6 +351,7 @@ class HeguiSettings(BaseSettings):
     governance: GovernanceSettings = GovernanceSettings()
     annotation: AnnotationSettings = AnnotationSettings()
     likeness_api: LikenessApiSettings = LikenessApiSettings()
+    provenance: ProvenanceSettings = ProvenanceSettings()
     upstreams: list[UpstreamSettings] = []
     demo_model: bool = True  # serve the built-in demo model (clearly named as a demo)
     var_dir: str = "./var"
