@@ -210,6 +210,14 @@ def test_the_user_lists_selects_erases_and_keeps(gateway):
                  lambda: c.get(f"/v1/hegui/provenance/{b}", params={"user": "other-user"}, headers=h)):
         assert call().status_code == 404
     assert st.inputs(st.get(b))["edit"] == "更亮"
+    other_keep = c.put("/v1/hegui/provenance/keep", json={"user": "other-user", "days": 1, "content_id": b}, headers=h)
+    assert other_keep.status_code == 404 and st.get(b).keep_until == st.get(a).keep_until
+    from hegui.storage.models import AuditEntry
+
+    with gateway.services.db.session() as s:
+        actions = [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.action.like("provenance.%"))
+                                               .order_by(AuditEntry.seq))]
+    assert actions == ["provenance.selected", "provenance.keep", "provenance.erased"]
 
 
 def test_keep_days_and_expiry(gateway_factory):
@@ -260,6 +268,9 @@ def test_the_cli_lists_and_verifies_the_chain(gateway, monkeypatch):
     assert out.exit_code == 0 and cid in out.output, out.output
     out = CliRunner().invoke(app, ["provenance", "chain", "--user", uid])
     assert out.exit_code == 0 and "intact" in out.output, out.output
+    app_id = store(gateway.services).get(cid).app_id
+    out = CliRunner().invoke(app, ["provenance", "list", "--app", app_id, "--user", "demo-user"])
+    assert out.exit_code == 0 and cid in out.output, out.output
     from sqlalchemy import update
 
     from hegui.provenance.models import ProvenanceRecord

@@ -107,7 +107,7 @@ def _parse_size(size: str) -> tuple[int, int]:
     return max(64, min(int(m.group(1)), 1536)), max(64, min(int(m.group(2)), 1536))
 
 
-def _colour(text: str) -> "Any":
+def _colour(text: str) -> Any:
     import numpy as np
 
     return np.frombuffer(hashlib.sha256(text.encode()).digest()[:3], dtype=np.uint8).astype(float)
@@ -131,7 +131,7 @@ def render_demo_image(prompt: str, width: int, height: int, *, seed: int | None 
     rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
     avoid = _colour("neg:" + negative_prompt) if negative_prompt else None
 
-    def paint(c: "Any") -> "Any":
+    def paint(c: Any) -> Any:
         c = np.asarray(c, dtype=float)
         if avoid is not None:  # away from the negative prompt's colour
             c = c + (c - avoid) * 0.8 + np.sign(c - avoid + 0.5) * 48
