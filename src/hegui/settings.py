@@ -320,9 +320,14 @@ class LikenessApiSettings(_Section):
 
 
 class ProvenanceSettings(_Section):
-    """Evidence packages (issue 15): the provider's signing key and certificate (PEM paths; production
-    uses the provider's real certificate, ``hegui provenance init-signer`` makes a dev one)."""
+    """Creation provenance (issue 15; docs/provenance.md, docs/provenance-package.md): one sealed,
+    hash-chained record per output, kept apart from the 30-day content retention (``keep_days`` None
+    keeps a record until its user erases it); evidence packages signed with the provider's key and
+    certificate (PEM paths; production uses the provider's real certificate, ``hegui provenance
+    init-signer`` makes a dev one)."""
 
+    enabled: bool = True
+    keep_days: int | None = Field(None, ge=1, le=36_500)
     signing_key: str = ""
     signing_cert: str = ""  # the chain: signer certificate first, then its issuers
     trust_anchors: str = ""  # CA certificate(s) ``hegui provenance verify`` trusts by default

@@ -14,7 +14,7 @@ from hegui.gateway import errors
 from hegui.gateway.metrics import GatewayMetrics, MetricsMiddleware
 from hegui.gateway.middleware.body_limit import BodyLimitMiddleware
 from hegui.gateway.middleware.request_id import RequestIdMiddleware
-from hegui.gateway.routers import admin, inspect, likeness, openai, public, users
+from hegui.gateway.routers import admin, inspect, likeness, openai, provenance, public, users
 
 if TYPE_CHECKING:
     from hegui.app.services import Services
@@ -33,6 +33,8 @@ async def _purge_loop(services: Services, every: float) -> None:
         try:
             report = await run_in_threadpool(purge, services.db, services.settings.retention)
             log.info("retention purge: %s", report)
+            expired = await run_in_threadpool(provenance.store(services).expire)  # the users' keep choices
+            log.info("provenance records past their keep time, inputs erased: %d", expired)
         except HeguiError as exc:
             log.error("retention purge failed: %s", exc)
         await asyncio.sleep(every)
@@ -66,7 +68,7 @@ def create_app(services: Services, *, migrate: bool = True,
     app.state.metrics = GatewayMetrics()
     app.state.body_limits = {inspect.PATH: inspect.body_limit(services)}  # path -> bytes, for routes that take uploads
     errors.install(app)
-    for r in (openai.router, users.router, admin.router, public.router, inspect.router):
+    for r in (openai.router, users.router, admin.router, public.router, inspect.router, provenance.router):
         app.include_router(r)
     likeness.register(app)  # consents, voice cloning, face swapping (issue 14)
     for mount in mounts:  # the other duties' pages and forms: the admin console, complaints and notices

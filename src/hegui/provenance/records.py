@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hegui.errors import NotFound, ValidationFailed
 from hegui.identity.crypto import KeyRing
@@ -210,6 +210,31 @@ class ProvenanceStore:
             s.refresh(row)
             s.expunge(row)
             return row
+
+    def set_keep(self, user_id: str, keep_until: dt.datetime | None, content_id: str | None = None) -> int:
+        """The user's keep choice for one record or all of theirs (``None``: until they erase it);
+        ``keep_until`` is outside the chain hash, so the choice may change. Returns the rows changed."""
+        with self.db.session() as s:
+            q = update(ProvenanceRecord).where(ProvenanceRecord.user_id == user_id)
+            if content_id is not None:
+                q = q.where(ProvenanceRecord.content_id == content_id)
+            n = s.execute(q.values(keep_until=keep_until)).rowcount or 0
+            s.commit()
+        if content_id is not None and n == 0:
+            raise NotFound(message_en=f"no provenance record for {content_id} of this user",
+                           message_zh=f"该用户没有 {content_id} 的创作过程记录")
+        return int(n)
+
+    def expire(self, now: dt.datetime | None = None) -> int:
+        """Erase the inputs of records kept past their ``keep_until`` (the chain entries stay)."""
+        now = now or utcnow()
+        with self.db.session() as s:
+            n = s.execute(update(ProvenanceRecord)
+                          .where(ProvenanceRecord.keep_until.is_not(None), ProvenanceRecord.keep_until < now,
+                                 ProvenanceRecord.deleted_at.is_(None))
+                          .values(inputs_enc=b"", deleted_at=now)).rowcount or 0
+            s.commit()
+        return int(n)
 
     def count(self) -> int:
         with self.db.session() as s:

@@ -18,7 +18,7 @@ from hegui.gateway.pipeline.base import Step
 from hegui.gateway.pipeline.exchange import Exchange, Flow
 from hegui.gateway.upstream import Upstream
 
-IMAGE_KEYS = ("prompt", "n", "size", "quality", "style")
+IMAGE_KEYS = ("prompt", "n", "size", "quality", "style", "seed", "negative_prompt", "steps", "guidance")
 
 
 class CallUpstream(Step):

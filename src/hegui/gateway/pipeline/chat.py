@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from hegui.gateway.pipeline import label, request
+from hegui.gateway.pipeline import label, provenance, request
 from hegui.gateway.pipeline.base import READY, Pipeline
 from hegui.gateway.pipeline.blocklist import Blocklist
 from hegui.gateway.pipeline.call import CallUpstream
@@ -28,10 +28,12 @@ if TYPE_CHECKING:
 
 
 def pipeline(services: Services) -> Pipeline:
-    """ReadChat → Admit → ModerateInput → CallUpstream → ModerateOutput → Blocklist → Label, then Commit."""
-    return Pipeline([request.ReadChat(services), Admit(services),
-                     ModerateInput(services, request.moderated_text), CallUpstream(),
-                     ModerateOutput(services), Blocklist(services), label.Label(services)],
+    """ReadChat → Admit → CheckParent → ModerateInput → CallUpstream → ModerateOutput → Blocklist →
+    Label → RecordProvenance, then Commit."""
+    return Pipeline([request.ReadChat(services), Admit(services), provenance.CheckParent(services),
+                     ModerateInput(services, provenance.with_edit(request.moderated_text)), CallUpstream(),
+                     ModerateOutput(services), Blocklist(services), label.Label(services),
+                     provenance.RecordProvenance(services)],
                     Commit(services))
 
 

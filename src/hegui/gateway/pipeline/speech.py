@@ -1,7 +1,8 @@
 """Text-to-speech (``POST /v1/audio/speech``) through the same steps as images; every audio is
 labelled before it leaves (Labeling Measures Art 4; Deep Synthesis Provisions Art 17; GB 45438-2025
 §5.3 explicit cue at the start, §6 implicit label in the file's metadata):
-ReadSpeech → Admit → ModerateInput → CallSpeech → LabelSpeech, then Commit. A refused ``input`` is
+ReadSpeech → Admit → CheckParent → ModerateInput → CallSpeech → ProtectedVoice → LabelSpeech →
+RecordProvenance, then Commit. A refused ``input`` is
 an error response (:class:`ContentRefused`), sent once the record is committed."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from starlette.concurrency import run_in_threadpool
 
 from hegui.errors import ContentRefused, ValidationFailed
-from hegui.gateway.pipeline import label
+from hegui.gateway.pipeline import label, provenance
 from hegui.gateway.pipeline.base import Pipeline, Step
 from hegui.gateway.pipeline.exchange import Exchange, Flow
 from hegui.gateway.pipeline.identity import Admit
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 
 FORMATS = tuple(gateway_audio.AUDIO_FORMATS)  # mp3 (OpenAI's default), wav, flac, opus
 SPEED_RANGE = (0.25, 4.0)
-KEYS = {"model", "input", "voice", "response_format", "speed", "user", "instructions", "stream_format"}
+KEYS = {"model", "input", "voice", "response_format", "speed", "user", "instructions", "stream_format",
+        "hegui_parent", "hegui_edit"}
 UPSTREAM_KEYS = ("input", "voice", "speed", "instructions")
 
 
@@ -175,8 +177,10 @@ class LabelSpeech(Step):
 
 
 def pipeline(services: Services) -> Pipeline:
-    return Pipeline([ReadSpeech(services), Admit(services), ModerateInput(services, _spoken_text), CallSpeech(),
-                     ProtectedVoice(services), LabelSpeech(services)], Commit(services))
+    return Pipeline([ReadSpeech(services), Admit(services), provenance.CheckParent(services),
+                     ModerateInput(services, provenance.with_edit(_spoken_text)), CallSpeech(),
+                     ProtectedVoice(services), LabelSpeech(services), provenance.RecordProvenance(services)],
+                    Commit(services))
 
 
 async def generate(services: Services, ex: Exchange) -> tuple[bytes, str, dict[str, str]]:
