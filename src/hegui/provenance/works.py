@@ -120,6 +120,15 @@ def index(db: Database, *, force: bool = False) -> _Index:
         return idx
 
 
+def known_empty(db: Database, kind: str) -> bool:
+    """True when this process's fresh index holds no active work of ``kind`` (no query, no thread hop:
+    what an empty register costs the gateway per answer)."""
+    idx = _INDEXES.get(db)
+    if idx is None or time.monotonic() - idx.checked >= REFRESH_S:
+        return False
+    return not (idx.per_work if kind == "text" else idx.img_rows.size)
+
+
 def invalidate(db: Database) -> None:
     with _LOCK:
         _INDEXES.pop(db, None)

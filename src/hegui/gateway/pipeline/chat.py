@@ -17,6 +17,7 @@ from hegui.gateway.pipeline import label, request
 from hegui.gateway.pipeline.base import READY, Pipeline
 from hegui.gateway.pipeline.blocklist import Blocklist
 from hegui.gateway.pipeline.call import CallUpstream
+from hegui.gateway.pipeline.copies import CheckCopies, FingerprintOutputs
 from hegui.gateway.pipeline.exchange import Exchange
 from hegui.gateway.pipeline.identity import Admit
 from hegui.gateway.pipeline.moderate import ModerateInput, ModerateOutput
@@ -28,10 +29,12 @@ if TYPE_CHECKING:
 
 
 def pipeline(services: Services) -> Pipeline:
-    """ReadChat → Admit → ModerateInput → CallUpstream → ModerateOutput → Blocklist → Label, then Commit."""
+    """ReadChat → Admit → ModerateInput → CallUpstream → ModerateOutput → Blocklist → CheckCopies →
+    Label → FingerprintOutputs, then Commit."""
     return Pipeline([request.ReadChat(services), Admit(services),
                      ModerateInput(services, request.moderated_text), CallUpstream(),
-                     ModerateOutput(services), Blocklist(services), label.Label(services)],
+                     ModerateOutput(services), Blocklist(services), CheckCopies(services), label.Label(services),
+                     FingerprintOutputs(services)],
                     Commit(services))
 
 
