@@ -213,7 +213,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.annotate", "app", "typer", "annotate"),
                                      ("hegui.cli.optout", "app", "typer", "optout"),
                                      ("hegui.cli.consent", "app", "typer", "consent"),
-                                     ("hegui.cli.likeness", "app", "typer", "likeness")):
+                                     ("hegui.cli.likeness", "app", "typer", "likeness"),
+                                     ("hegui.cli.provenance_search", "works_app", "typer", "works")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
