@@ -49,6 +49,18 @@ class CopyMatch:
     detail: str
 
 
+@dataclass(slots=True)
+class TextScores:
+    """Raw text scores (for the check and the bench); work fields index the in-memory index."""
+
+    output_chars: int = 0
+    ngram_work: int | None = None
+    run_chars: int = 0
+    share: float = 0.0
+    minhash_work: int | None = None
+    jaccard: float = 0.0
+
+
 @dataclass
 class _Index:
     stamp: tuple[object, ...]
@@ -219,40 +231,54 @@ class ProtectedWorks:
                 errors.append(f"{path}: {exc}")
         return done, errors
 
-    def check_text(self, text: str) -> CopyMatch | None:
-        """Verbatim or near-verbatim reproduction of a registered text in ``text``."""
-        idx = index(self.db)
+    def text_scores(self, text: str, idx: _Index | None = None) -> TextScores | None:
+        """The raw scores of ``text`` against the register: the work with the most shared n-grams
+        (longest run in characters, share of the output's n-grams) and the best MinHash Jaccard.
+        None when the register has no text or ``text`` is shorter than ``min_chars``."""
+        idx = idx or index(self.db)
+        th = H.thresholds()["text"]
         if not idx.per_work or not text:
             return None
-        th = H.thresholds()["text"]
         tp = H.text_print(text)
         if len(tp.norm) < int(th["min_chars"]):
             return None
-        n = int(th["ngram"])
-        out = tp.ngrams
+        n, out = int(th["ngram"]), tp.ngrams
+        best = TextScores(output_chars=len(tp.norm))
         if out.size and idx.ngram_hashes.size:
             lo = np.searchsorted(idx.ngram_hashes, out, "left")
             hi = np.searchsorted(idx.ngram_hashes, out, "right")
-            owners = np.concatenate([idx.ngram_owner[a:b] for a, b in zip(lo, hi, strict=True) if b > a] or
-                                    [np.zeros(0, np.int64)])
-            if owners.size:
-                counts = np.bincount(owners)
-                for w in np.argsort(counts)[::-1][:5]:
+            spans = [idx.ngram_owner[a:b] for a, b in zip(lo[hi > lo], hi[hi > lo], strict=True)]
+            if spans:
+                counts = np.bincount(np.concatenate(spans))
+                for w in np.argsort(counts)[::-1][:5]:  # the works sharing the most n-grams
                     if counts[w] == 0:
                         break
                     mask = np.isin(out, idx.per_work[int(w)])
-                    run_chars = H.longest_run(mask) + n - 1
-                    share = float(mask.mean())
-                    if run_chars >= int(th["verbatim_run_chars"]) or share >= float(th["verbatim_share"]):
-                        return CopyMatch(idx.ids[w], idx.titles[w], "text", "ngram", round(share, 4),
-                                         f"longest_run_chars={run_chars} share={share:.3f} output_chars={len(tp.norm)}")
+                    run_chars, share = H.longest_run(mask) + n - 1, float(mask.mean())
+                    if (run_chars, share) > (best.run_chars, best.share):
+                        best.ngram_work, best.run_chars, best.share = int(w), run_chars, share
         if tp.minhash is not None and idx.sig_rows.size:
             sims = (idx.sigs == np.asarray(tp.minhash, np.uint32)).mean(axis=1)
-            best = int(np.argmax(sims))
-            if sims[best] >= float(th["minhash_jaccard"]):
-                w = int(idx.sig_rows[best])
-                return CopyMatch(idx.ids[w], idx.titles[w], "text", "minhash", round(float(sims[best]), 4),
-                                 f"jaccard={sims[best]:.3f} output_chars={len(tp.norm)}")
+            top = int(np.argmax(sims))
+            best.minhash_work, best.jaccard = int(idx.sig_rows[top]), float(sims[top])
+        return best
+
+    def check_text(self, text: str) -> CopyMatch | None:
+        """Verbatim or near-verbatim reproduction of a registered text in ``text``."""
+        idx = index(self.db)
+        sc = self.text_scores(text, idx)
+        if sc is None:
+            return None
+        th = H.thresholds()["text"]
+        if sc.ngram_work is not None and (sc.run_chars >= int(th["verbatim_run_chars"])
+                                          or sc.share >= float(th["verbatim_share"])):
+            w = sc.ngram_work
+            return CopyMatch(idx.ids[w], idx.titles[w], "text", "ngram", round(sc.share, 4),
+                             f"longest_run_chars={sc.run_chars} share={sc.share:.3f} output_chars={sc.output_chars}")
+        if sc.minhash_work is not None and sc.jaccard >= float(th["minhash_jaccard"]):
+            w = sc.minhash_work
+            return CopyMatch(idx.ids[w], idx.titles[w], "text", "minhash", round(sc.jaccard, 4),
+                             f"jaccard={sc.jaccard:.3f} output_chars={sc.output_chars}")
         return None
 
     def check_image(self, data: bytes) -> CopyMatch | None:
