@@ -137,7 +137,7 @@ def text_bench(args: argparse.Namespace) -> None:
     print(f"chosen on half A: verbatim_run_chars={run_t} verbatim_share={share_t} minhash_jaccard={jac_t}")
     print(f"shipped (thresholds.yaml): verbatim_run_chars={shipped[0]} verbatim_share={shipped[1]} "
           f"minhash_jaccard={shipped[2]}")
-    print(f"| case | n (B) | detected, chosen | detected, shipped |\n|---|---|---|---|")
+    print("| case | n (B) | detected, chosen | detected, shipped |\n|---|---|---|---|")
     for k, v in pos.items():
         b = [s for s in v if half["B"](s[0])]
         print(f"| {k} | {len(b)} | {np.mean([hit(s, *chosen) for s in b]):.0%} | {np.mean([hit(s, *shipped) for s in b]):.0%} |")

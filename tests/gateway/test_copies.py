@@ -108,3 +108,24 @@ def test_protected_image_is_refused(gateway):
     ok = gateway.post("/v1/images/generations", {"prompt": "a different scene", "user": "demo-user",
                                                  "size": "256x256"})
     assert ok.status_code == 200
+
+
+def test_an_empty_register_costs_one_cached_lookup(gateway):
+    from sqlalchemy import event
+
+    from hegui.provenance import works
+
+    assert gateway.chat("你好").status_code == 200  # builds the (empty) index
+    assert works.known_empty(gateway.services.db, "text") and works.known_empty(gateway.services.db, "image")
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+        seen.append(statement)
+
+    engine = gateway.services.db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert gateway.chat("再来一次").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert not [s for s in seen if "protected_works" in s]
