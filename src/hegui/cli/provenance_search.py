@@ -96,9 +96,10 @@ def works_list(removed: bool = typer.Option(False, "--removed", help="include re
     if as_json:
         out.print_json(json.dumps(items, ensure_ascii=False))
         return
-    table = Table("id", "kind 类型", "title 作品", "holder 权利人", "active 有效")
+    table = Table("kind 类型", "title 作品", "holder 权利人", "active 有效")
+    table.add_column("id", no_wrap=True, min_width=32)
     for i in items:
-        table.add_row(i["id"], i["kind"], i["title"], i["holder"], "yes" if i["active"] else "no")
+        table.add_row(i["kind"], i["title"], i["holder"], "yes" if i["active"] else "no", i["id"])
     out.print(table)
 
 

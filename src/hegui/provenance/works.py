@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
-from hegui.errors import NotFound, ValidationFailed
+from hegui.errors import HeguiError, NotFound, ValidationFailed
 from hegui.provenance import hashing as H
 from hegui.provenance.models import ProtectedWork
 from hegui.records import audit
@@ -225,10 +225,12 @@ class ProtectedWorks:
                     done.append(self.register("text", path.read_text(encoding="utf-8"), title, holder, actor))
                 elif suffix in IMAGE_SUFFIXES:
                     done.append(self.register("image", path.read_bytes(), title, holder, actor))
-            except (ValidationFailed, UnicodeDecodeError, OSError) as exc:
-                errors.append(f"{path}: {getattr(exc, 'detail', None) or exc}")
-            except Exception as exc:  # noqa: BLE001 - a bad image (MediaUnreadable, ImageTooLarge …) is named
-                errors.append(f"{path}: {exc}")
+            except HeguiError as exc:  # a bad image (MediaUnreadable, ImageTooLarge …), too short, …
+                errors.append(f"{path}: {exc.bilingual()}")
+            except UnicodeDecodeError as exc:
+                errors.append(f"{path}: not UTF-8 text / 不是 UTF-8 文本 (byte {exc.start})")
+            except OSError as exc:
+                errors.append(f"{path}: cannot read / 无法读取 ({exc.strerror or exc})")
         return done, errors
 
     def text_scores(self, text: str, idx: _Index | None = None) -> TextScores | None:
