@@ -176,3 +176,22 @@ def test_cli_works_and_search(tmp_path: Path):
     r = run(prov, ["search", str(img), "--json", "-c", str(cfg)], env=env)
     assert r.exit_code == 0, r.output
     assert [h["content_id"] for h in json.loads(r.output)] == ["hgc-cli"]
+
+
+def test_thresholds_are_checked_when_loaded(monkeypatch, tmp_path):
+    from hegui.provenance import hashing
+
+    hashing.thresholds.cache_clear()
+    assert hashing.thresholds()["text"]["ngram"] == 13
+    bad = tmp_path / "provenance"
+    bad.mkdir()
+    (bad / "thresholds.yaml").write_text("text: {ngram: x}\nimage: {}\nsearch: {}\n", encoding="utf-8")
+    monkeypatch.setattr(hashing.resources, "files", lambda _pkg: tmp_path)
+    hashing.thresholds.cache_clear()
+    try:
+        with pytest.raises(ValidationFailed) as exc:
+            hashing.thresholds()
+        assert "text.ngram" in exc.value.bilingual() and "thresholds.yaml" in exc.value.bilingual()
+    finally:
+        monkeypatch.undo()
+        hashing.thresholds.cache_clear()

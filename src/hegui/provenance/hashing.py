@@ -23,6 +23,9 @@ from hegui.errors import ValidationFailed
 
 MAX_PIXELS = 40_000_000  # decoded image size cap (the labelling pipeline's order of magnitude)
 THRESHOLDS = "thresholds.yaml"
+REQUIRED = {"text": ("ngram", "verbatim_run_chars", "verbatim_share", "min_chars", "minhash_jaccard"),
+            "image": ("phash_max_distance", "dhash_max_distance"),
+            "search": ("text_min_jaccard", "image_max_distance")}
 
 
 @cache
@@ -30,8 +33,14 @@ def thresholds() -> dict[str, Any]:
     """The versioned thresholds (``hegui/data/provenance/thresholds.yaml``)."""
     path = resources.files("hegui.data") / "provenance" / THRESHOLDS
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("text"), dict) or not isinstance(data.get("image"), dict):
-        raise ValidationFailed(detail=f"{path}:1: thresholds need 'text' and 'image' mappings")
+    for section, keys in REQUIRED.items():
+        values = data.get(section) if isinstance(data, dict) else None
+        if not isinstance(values, dict):
+            raise ValidationFailed(detail=f"{path}:1: '{section}' mapping missing / 缺少 '{section}' 段")
+        for key in keys:
+            v = values.get(key)
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise ValidationFailed(detail=f"{path}: {section}.{key} must be a number >= 0 / 须为非负数, got {v!r}")
     return data
 
 
