@@ -214,7 +214,8 @@ def _register_optional() -> None:
                                      ("hegui.cli.optout", "app", "typer", "optout"),
                                      ("hegui.cli.consent", "app", "typer", "consent"),
                                      ("hegui.cli.likeness", "app", "typer", "likeness"),
-                                     ("hegui.cli.provenance", "app", "typer", "provenance")):
+                                     ("hegui.cli.provenance", "app", "typer", "provenance"),
+                                     ("hegui.cli.provenance_search", "works_app", "typer", "works")):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -17,6 +17,7 @@ from hegui.gateway.pipeline import label, provenance, request
 from hegui.gateway.pipeline.base import READY, Pipeline
 from hegui.gateway.pipeline.blocklist import Blocklist
 from hegui.gateway.pipeline.call import CallUpstream
+from hegui.gateway.pipeline.copies import CheckCopies, FingerprintOutputs
 from hegui.gateway.pipeline.exchange import Exchange
 from hegui.gateway.pipeline.identity import Admit
 from hegui.gateway.pipeline.moderate import ModerateInput, ModerateOutput
@@ -29,11 +30,11 @@ if TYPE_CHECKING:
 
 def pipeline(services: Services) -> Pipeline:
     """ReadChat → Admit → CheckParent → ModerateInput → CallUpstream → ModerateOutput → Blocklist →
-    Label → RecordProvenance, then Commit."""
+    CheckCopies → Label → RecordProvenance → FingerprintOutputs, then Commit."""
     return Pipeline([request.ReadChat(services), Admit(services), provenance.CheckParent(services),
                      ModerateInput(services, provenance.with_edit(request.moderated_text)), CallUpstream(),
-                     ModerateOutput(services), Blocklist(services), label.Label(services),
-                     provenance.RecordProvenance(services)],
+                     ModerateOutput(services), Blocklist(services), CheckCopies(services), label.Label(services),
+                     provenance.RecordProvenance(services), FingerprintOutputs(services)],
                     Commit(services))
 
 

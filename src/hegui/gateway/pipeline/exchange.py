@@ -60,6 +60,7 @@ class Exchange:
     checker: StreamChecker | None = None
     output_verdict: Verdict | None = None
     block: BlockHit | None = None  # the answer matched a taken-down item (regeneration blocklist)
+    copy_match: Any = None  # the answer copied a protected work (hegui.provenance.works.CopyMatch)
     images: list[bytes] = field(default_factory=list)
     speech: SpeechResult | None = None  # audio.speech: the upstream's PCM, before labels
     audio: bytes = b""  # audio.speech: the labelled, encoded file that leaves

@@ -15,6 +15,7 @@ from hegui.gateway.pipeline import label, provenance
 from hegui.gateway.pipeline.base import Pipeline, Step
 from hegui.gateway.pipeline.blocklist import Blocklist
 from hegui.gateway.pipeline.call import CallUpstream
+from hegui.gateway.pipeline.copies import IMAGE_EN, IMAGE_ZH, CheckCopies, FingerprintOutputs
 from hegui.gateway.pipeline.exchange import Exchange, Flow
 from hegui.gateway.pipeline.identity import Admit
 from hegui.gateway.pipeline.moderate import ModerateInput
@@ -73,8 +74,8 @@ def _prompt(body: dict[str, Any]) -> str:
 def pipeline(services: Services, base_url: str) -> Pipeline:
     return Pipeline([ReadImages(services), Admit(services), provenance.CheckParent(services),
                      ModerateInput(services, provenance.with_edit(_prompt)), CallUpstream(),
-                     Blocklist(services), label.Label(services, base_url=base_url),
-                     provenance.RecordProvenance(services)],
+                     Blocklist(services), CheckCopies(services), label.Label(services, base_url=base_url),
+                     provenance.RecordProvenance(services), FingerprintOutputs(services)],
                     Commit(services))
 
 
@@ -89,6 +90,8 @@ async def generate(services: Services, ex: Exchange, base_url: str) -> tuple[dic
     if ex.block is not None:
         raise ContentRefused(message_en="this image was taken down as illegal and is no longer provided",
                              message_zh="该图片已因违法违规被下架，不再提供")
+    if ex.copy_match is not None:  # draft AIGC Regulation Arts 4-5: no copy of a protected work leaves
+        raise ContentRefused(message_en=IMAGE_EN, message_zh=IMAGE_ZH)
     content_id = ex.record.content_id or ""
     headers = {"X-Hegui-Content-Id": content_id, "X-AIGC-Label": label.label_header(services, content_id)}
     return {"created": int(time.time()), "data": ex.outputs,
