@@ -54,7 +54,9 @@ def test_speech_is_labelled_and_inspects_as_confirmed_with_the_cue(gateway, tmp_
     rec = record(gateway, cid)
     assert rec.endpoint == "audio.speech" and rec.status == "ok" and rec.model == "hegui-demo-tts"
     assert rec.label == "audio:explicit+implicit+watermark"
-    assert res.watermark["kind"] == "audio" and res.watermark["found"] is True, res.watermark
+    # the inspector looked for the audio watermark (whether a 2 s clip carries it depends on its
+    # content id's payload: tests/labeling/test_audio_watermark.py checks detection on fixed clips)
+    assert res.watermark["kind"] == "audio" and res.watermark["checked"] is True, res.watermark
     prompt, output = content(gateway, rec)
     assert prompt == "你好，这是演示语音。Hello." and output.startswith("[audio ") and output.endswith(f" s {fmt}]")
     assert rec.input_action == "allow"

@@ -40,7 +40,7 @@ class TtsEngineMissing(HeguiError):
 
 
 class SynthesisFailed(HeguiError):
-    code = "SYNTHESIS_FAILED"
+    code = "TTS_FAILED"
     http_status = 502
     message_zh = "语音合成失败：{detail}"
     message_en = "Speech synthesis failed: {detail}"
