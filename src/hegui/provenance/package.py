@@ -27,7 +27,7 @@ from typing import Any
 from hegui.errors import ValidationFailed
 from hegui.fileio import write_atomic
 from hegui.provenance import c2pa_media, tsa, zipform
-from hegui.provenance.records import ProvenanceStore, entry_fields, sha256_hex
+from hegui.provenance.records import ProvenanceStore, entry_fields, iso_utc, sha256_hex
 from hegui.provenance.signer import ProviderSigner
 from hegui.provenance.summary import summary_pdf
 
@@ -45,11 +45,7 @@ def _cid(content_id: str) -> str:
 
 
 def _iso(t: dt.datetime | None) -> str | None:
-    if t is None:
-        return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    return t.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    return iso_utc(t, "seconds")
 
 
 def json_bytes(value: Any) -> bytes:

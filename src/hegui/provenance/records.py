@@ -67,19 +67,20 @@ def entry_fields(row: ProvenanceRecord) -> dict[str, Any]:
             "request_id": row.request_id, "endpoint": row.endpoint, "model": row.model, "upstream": row.upstream,
             "inputs_sha256": row.inputs_sha256, "output_sha256": row.output_sha256,
             "parent_content_id": row.parent_content_id, "seq": row.seq,
-            "created_at": _iso(row.created_at)}
+            "created_at": iso_utc(row.created_at)}
 
 
 def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return sha256_hex(prev_hash.encode("ascii") + canonical(fields))
 
 
-def _iso(t: dt.datetime | None) -> str | None:
+def iso_utc(t: dt.datetime | None, timespec: str = "microseconds") -> str | None:
+    """ISO 8601 in UTC; a naive time (SQLite gives them back) is taken as UTC."""
     if t is None:
         return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.timezone.utc)
-    return t.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    return t.astimezone(dt.timezone.utc).isoformat(timespec=timespec)
 
 
 def _aad(row_id: str) -> bytes:
