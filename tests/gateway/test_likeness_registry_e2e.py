@@ -82,3 +82,29 @@ def test_speech_that_sounds_like_a_registered_voice_is_refused(gateway):
     r = gateway.post("/v1/audio/speech", body)
     assert r.status_code == 403 and r.json()["error"]["code"] == "LIKENESS_PROTECTED", r.text
     assert entry.id in r.text
+
+
+def test_a_consent_with_an_enrolled_voice_serves_only_that_voice(gateway):
+    """A consent cited with another person's voice is refused: the request's reference must match the
+    sample enrolled with the consent (DS Art 14(2): the consent of *the person edited*)."""
+    import base64
+
+    gateway.verified_user("alice")
+    own = _speech("Hello, this is my own voice, recorded for the demo.")
+    r = gateway.post("/v1/hegui/consents", {"kind": "voice", "uses": ["voice_clone"], "subject_ref": "p-1",
+                                            "method": "in_app_confirmation", "confirmation": "tap-2",
+                                            "reference_sample_b64": base64.b64encode(own).decode()})
+    assert r.status_code == 201 and r.json()["has_reference"], r.text
+    consent = r.json()["id"]
+
+    def clone(ref: bytes):
+        return gateway.client.post("/v1/hegui/voice/clone", headers=gateway.headers,
+                                   data={"text": "你好", "user": "alice", "consent_id": consent},
+                                   files={"reference": ("ref.wav", ref, "audio/wav")})
+
+    assert clone(own).status_code == 200
+    other = subprocess.run(["espeak-ng", "-v", "en+m1", "-p", "30", "--stdout",
+                            "Hello, this is my own voice, recorded for the demo."], capture_output=True, check=True).stdout
+    r = clone(other)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "LIKENESS_CONSENT_SUBJECT_MISMATCH", r.text
+    assert consent in r.json()["error"]["message_en"] and "同一人" in r.json()["error"]["message_zh"]

@@ -57,8 +57,9 @@ def grant(kind: str = typer.Option(..., "--kind", help="voice | face"),
           no_closer_relative: bool = typer.Option(False, "--no-closer-relative",
                                                   help="no spouse, child or parent survives (Civil Code Art 994)"),
           likeness_id: Optional[str] = typer.Option(None, "--likeness-id", help="the protected register entry it unlocks"),
-          reference: Optional[Path] = typer.Option(None, "--reference-embedding", exists=True, dir_okay=False,
-                                                   help="enrolled reference embedding (sealed) / 参考特征"),
+          reference: Optional[Path] = typer.Option(None, "--reference", exists=True, dir_okay=False,
+                                                   help="a sample of the person's voice or face: requests citing this "
+                                                        "consent must match it / 被编辑者的声音或人脸样本"),
           config: Optional[Path] = ConfigOpt) -> None:
     """Record a separate consent; prints its id. / 登记单独同意并显示编号。"""
     from hegui.governance.common import parse_time
@@ -70,7 +71,8 @@ def grant(kind: str = typer.Option(..., "--kind", help="voice | face"),
                     user_id=_user_id(sv, app_id, user), valid_from=parse_time(valid_from, "--valid-from"),
                     valid_until=parse_time(valid_until, "--valid-until"), deceased=deceased, party=party,
                     relation=relation, no_closer_relative=no_closer_relative, likeness_id=likeness_id,
-                    reference_embedding=reference.read_bytes() if reference else None, actor=actor())
+                    reference_embedding=sv.likeness_matcher.enrol(kind, reference.read_bytes()) if reference else None,
+                    actor=actor())
     console.print(f"consent 单独同意 [bold]{row.id}[/] recorded 已登记 ({row.kind}: {', '.join(row.uses)}; "
                   f"evidence sha256 {row.evidence_sha256[:16]}…)")
 

@@ -16,6 +16,16 @@ class ConsentRequired(Forbidden):
                  "Art 14(2)): {reason_en}"
 
 
+class ConsentSubjectMismatch(Forbidden):
+    """The request's reference voice or source face is not the person whose consent it cites."""
+
+    code = "LIKENESS_CONSENT_SUBJECT_MISMATCH"
+    http_status = 403
+    message_zh = "所引用的单独同意（{consent_id}）所登记的{kind_zh}与本请求提供的{kind_zh}不是同一人，已拒绝"
+    message_en = "the {kind_en} in this request is not that of the person whose consent ({consent_id}) it " \
+                 "cites; refused"
+
+
 class ConsentNotFound(NotFound):
     code = "LIKENESS_CONSENT_NOT_FOUND"
     message_zh = "找不到单独同意记录 {id}"

@@ -295,6 +295,28 @@ class LazyMatcher:
                 self._registry = LikenessRegistry.open(self.db, self.keys, self.thresholds)
             return self._registry
 
+    def similarity(self, kind: str, data: bytes, enrolled: bytes) -> tuple[float, float]:
+        """``(best cosine of data's voice or faces with the enrolled float32 embedding, threshold)``
+        — whether a request's sample is the person a consent enrolled (DS Art 14(2)); -1 when the
+        sample holds no face. Raises when it cannot judge (the caller fails closed)."""
+        reg = self.registry()
+        ref = np.frombuffer(enrolled, dtype=np.float32)
+        found = reg.embeddings(kind, data)
+        if any(v.shape != ref.shape for v in found):
+            raise LikenessModelUnavailable(model=kind, detail=f"enrolled embedding has {ref.size} values, the "
+                                           f"encoder gives {found[0].size} / 登记的特征维度与模型不符")
+        ref = ref / (float(np.linalg.norm(ref)) or 1.0)
+        best = max((float(v @ ref) for v in found), default=-1.0)
+        return best, reg.thresholds.of(kind)
+
+    def enrol(self, kind: str, data: bytes) -> bytes:
+        """The float32 embedding of a sample with exactly one voice or face (a consent's reference)."""
+        found = self.registry().embeddings(kind, data)
+        if len(found) != 1:
+            raise ValidationFailed(message_en=f"the reference sample must hold exactly one {kind}, found {len(found)}",
+                                   message_zh=f"参考样本须恰含一个{'人声' if kind == 'voice' else '人脸'}，实际 {len(found)} 个")
+        return np.asarray(found[0], dtype=np.float32).tobytes()
+
     def match(self, kind: str, data: bytes) -> Match | None:
         _check_kind(kind)
         with self.db.session() as s:

@@ -30,7 +30,7 @@ from hegui.gateway.pipeline.identity import Admit
 from hegui.gateway.pipeline.moderate import ModerateInput
 from hegui.gateway.pipeline.record import Commit
 from hegui.likeness.consent import ConsentDecision, ConsentRegistry
-from hegui.likeness.errors import LikenessCheckFailed, ProtectedLikenessBlocked
+from hegui.likeness.errors import ConsentSubjectMismatch, LikenessCheckFailed, ProtectedLikenessBlocked
 from hegui.labeling import gateway_audio
 from hegui.records.usage import new_content_id
 from hegui.synthesis import face as demo_face
@@ -142,6 +142,43 @@ class CheckConsent(Step):
         decision.raise_if_refused()
         ex.consent = decision
         ex.record.consent_id = decision.consent_id
+        return Flow.CONTINUE
+
+
+class CheckConsentSubject(Step):
+    """The person in the request is the person who consented (DS Art 14(2)): when the consent has an
+    enrolled reference, the request's reference voice or source face must match it at the protected
+    register's threshold. A check that cannot run refuses (fail closed)."""
+
+    name: ClassVar[str] = "check_consent_subject"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.registry = ConsentRegistry(services.db, services.keys)
+
+    def _enrolled(self, ex: LikenessExchange) -> bytes | None:
+        if ex.consent is None or not ex.consent.consent_id:
+            return None
+        return self.registry.reference_embedding(self.registry.get(ex.consent.consent_id, app_id=ex.app_id))
+
+    async def run(self, ex: Exchange) -> Flow:
+        assert isinstance(ex, LikenessExchange)
+        if ex.status != "ok":
+            return Flow.CONTINUE
+        enrolled = await self.services.db.run(self._enrolled, ex)
+        if enrolled is None:
+            return Flow.CONTINUE
+        kind, _, _, fields = SPEC[ex.endpoint]
+        matcher = self.services.likeness_matcher
+        try:
+            if matcher is None or not hasattr(matcher, "similarity"):
+                raise RuntimeError("no encoder to compare the consent's enrolled reference")
+            score, threshold = await run_in_threadpool(matcher.similarity, kind, ex.files[fields[0]], enrolled)
+        except Exception as exc:  # noqa: BLE001 - whatever failed: nothing is generated
+            raise LikenessCheckFailed(detail=f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+        if score < threshold:
+            raise ConsentSubjectMismatch(consent_id=ex.consent.consent_id, kind_en=_KIND[kind][0],
+                                         kind_zh=_KIND[kind][1])
         return Flow.CONTINUE
 
 
@@ -261,7 +298,7 @@ def pipeline(services: Services, request: Request, endpoint: str) -> Pipeline:
     steps: list[Step] = [ReadLikeness(services, request), Admit(services), CheckConsent(services)]
     if endpoint == VOICE:  # the only text the model reads (Interim Measures Art 14)
         steps.append(ModerateInput(services, _text))
-    steps += [LikenessCheck(services, "input"), Synthesize(services), LikenessCheck(services, "output"),
+    steps += [CheckConsentSubject(services), LikenessCheck(services, "input"), Synthesize(services), LikenessCheck(services, "output"),
               LabelMedia(services)]
     return Pipeline(steps, Commit(services))
 

@@ -28,7 +28,7 @@ from hegui.likeness.consent import ConsentRegistry, view
 router = APIRouter()
 _GRANT_FIELDS = ("kind", "uses", "subject_ref", "subject_name", "user", "deceased", "party", "relation",
                  "no_closer_relative", "method", "confirmation", "confirmed_at", "valid_from", "valid_until",
-                 "reference_embedding_b64")
+                 "reference_sample_b64")
 
 
 def register(app: FastAPI) -> None:
@@ -101,24 +101,28 @@ async def grant_consent(request: Request):
     if unknown:
         raise ValidationFailed(message_en=f"unknown field(s): {', '.join(sorted(unknown))[:200]}",
                                message_zh=f"未知字段：{', '.join(sorted(unknown))[:200]}")
-    embedding = None
-    if body.get("reference_embedding_b64"):
+    sample = None
+    if body.get("reference_sample_b64"):  # the person's voice or face: requests citing the consent must match it
         try:
-            embedding = base64.b64decode(_str(body["reference_embedding_b64"], "reference_embedding_b64") or "",
-                                         validate=True)
+            sample = base64.b64decode(_str(body["reference_sample_b64"], "reference_sample_b64") or "", validate=True)
         except binascii.Error as exc:
-            raise ValidationFailed(message_en="reference_embedding_b64 is not base64",
-                                   message_zh="reference_embedding_b64 不是 base64") from exc
+            raise ValidationFailed(message_en="reference_sample_b64 is not base64",
+                                   message_zh="reference_sample_b64 不是 base64") from exc
     registry = ConsentRegistry(services.db, services.keys)
 
     def grant() -> dict[str, Any]:
+        kind = _str(body.get("kind"), "kind") or ""
+        embedding = services.likeness_matcher.enrol(kind, sample) if sample and services.likeness_matcher else None
+        if sample and embedding is None:
+            raise ValidationFailed(message_en="no encoder to enrol the reference sample",
+                                   message_zh="无比对模型，无法登记参考样本")
         user_id = None
         external = _str(body.get("user"), "user")
         if external:
             with services.db.session() as s:
                 user_id = services.identity.get(s, caller.app_id, external).id
         row = registry.grant(
-            kind=_str(body.get("kind"), "kind") or "", uses=_uses(body.get("uses") or []),
+            kind=kind, uses=_uses(body.get("uses") or []),
             subject_ref=_str(body.get("subject_ref"), "subject_ref") or "",
             subject_name=_str(body.get("subject_name"), "subject_name"), app_id=caller.app_id, user_id=user_id,
             deceased=_flag(body.get("deceased"), "deceased"), party=_str(body.get("party"), "party") or "subject",
