@@ -27,7 +27,7 @@ from hegui.provenance.verify import verify
 from hegui.settings import DEMO_PROVIDER_CODE
 from hegui.storage.db import Database
 
-NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)  # the test certificates are made now (valid from a day ago)
 
 
 def _image(color: tuple[int, int, int], cid: str) -> bytes:
